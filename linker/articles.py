@@ -1,0 +1,139 @@
+"""Reading articles from files and folders, refusing bad input with a reason.
+
+A PATH is a file or a folder; folders contribute their ``.txt`` and ``.md``
+files (not recursively following symlinks).  Every file that cannot be used
+comes back as a one-line :class:`Problem` and the others still load.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from linker.model import Article
+
+SUFFIXES = (".txt", ".md")
+MAX_BYTES = 5 * 1024 * 1024
+MAX_FILES = 20_000
+METADATA = "sources.json"
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+def decode(data: bytes) -> tuple[str | None, str]:
+    """Decode article bytes; returns (text, note) or (None, reason)."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), ""
+            except UnicodeDecodeError:
+                return None, f"not valid {codec.upper()} despite its byte-order mark"
+    if b"\x00" in data:
+        return None, "binary file (contains NUL bytes), not text"
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("latin-1")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > max(8, len(text) // 100):
+        return None, "binary file (too many control bytes), not text"
+    return text, "not UTF-8: read as Latin-1"
+
+
+def _title_from_text(text: str) -> str:
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if not line:
+            continue
+        if len(line) <= 100 and not line.endswith("."):
+            return line
+        first = line.split(". ")[0]
+        return first if len(first) <= 80 else first[:77].rstrip() + "..."
+    return ""
+
+
+def _metadata(folder: Path) -> dict:
+    try:
+        data = json.loads((folder / METADATA).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def read_article(path: Path, meta: dict | None = None) -> tuple[Article | None, str]:
+    """Read one file; returns (article, note) or (None, reason)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return None, f"too large ({size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)"
+        data = path.read_bytes()
+    except PermissionError:
+        return None, "permission denied"
+    except OSError as err:
+        return None, f"cannot read ({err.strerror or err})"
+    text, note = decode(data)
+    if text is None:
+        return None, note
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return None, "empty file"
+    info = (meta or {}).get(path.name, {})
+    title = str(info.get("title") or _title_from_text(text) or path.stem)
+    return Article(doc=path.name, text=text, title=title, outlet=str(info.get("outlet") or ""), path=str(path)), note
+
+
+def _files_in(folder: Path, problems: list[Problem]) -> list[Path]:
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder, followlinks=False, onerror=lambda e: problems.append(Problem(str(e.filename), "cannot list folder"))):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(SUFFIXES) and not name.startswith("."):
+                found.append(Path(root) / name)
+    return found
+
+
+def load_articles(paths: list[str | Path]) -> tuple[list[Article], list[Problem]]:
+    """Load every article under the given paths; bad files become problems."""
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    seen_docs: set[str] = set()
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(_files_in(path, problems))
+        elif path.is_file():
+            files.append(path)
+        elif path.is_symlink():
+            problems.append(Problem(str(path), "broken or looping symbolic link"))
+        else:
+            problems.append(Problem(str(path), "no such file or folder"))
+    if len(files) > MAX_FILES:
+        problems.append(Problem(str(paths[0]), f"{len(files)} files: only the first {MAX_FILES} are opened"))
+        files = files[:MAX_FILES]
+    metas: dict[Path, dict] = {}
+    for path in files:
+        meta = metas.setdefault(path.parent, _metadata(path.parent))
+        article, note = read_article(path, meta)
+        if article is None:
+            problems.append(Problem(str(path), note))
+            continue
+        if article.doc in seen_docs:
+            # Two files with one name in different folders: keep both, distinctly.
+            article.doc = str(path)
+        seen_docs.add(article.doc)
+        if note:
+            problems.append(Problem(str(path), note))
+        articles.append(article)
+    return articles, problems

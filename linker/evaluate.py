@@ -1,0 +1,124 @@
+"""Scoring linked entities against a gold file (one JSON mention a line)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from linker.model import Entity
+
+
+class GoldError(ValueError):
+    """The gold file cannot be read."""
+
+
+@dataclass(frozen=True)
+class GoldMention:
+    doc: str
+    start: int
+    end: int
+    text: str
+    label: str
+    title: str | None
+    alt_titles: tuple[str, ...] = ()
+
+    @property
+    def titles(self) -> set[str]:
+        return {self.title, *self.alt_titles} if self.title else set()
+
+
+def read_gold(path: str | Path) -> list[GoldMention]:
+    out = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise GoldError(f"cannot read gold file {path}: {err}") from err
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            out.append(GoldMention(d["doc"], int(d["start"]), int(d["end"]), d["text"], d["label"], d.get("title"), tuple(d.get("alt_titles", []))))
+        except (ValueError, KeyError, TypeError) as err:
+            raise GoldError(f"{path}:{n}: not a gold mention line ({err})") from err
+    return out
+
+
+def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def score(entities: list[Entity], gold: list[GoldMention], direct_titles: dict[str, str | None] | None = None) -> dict:
+    """Link precision/recall/F1, NIL accuracy, B-cubed F1, the hard-mention share and the errors.
+
+    `direct_titles` maps a surface text to the page it reaches by title or
+    redirect alone; gold mentions that do not reach their page that way are "hard".
+    """
+    docs = {g.doc for g in gold}
+    predicted = [(m, e) for e in entities for m in e.mentions if m.doc in docs]
+    by_doc: dict[str, list] = defaultdict(list)
+    for m, e in predicted:
+        by_doc[m.doc].append((m, e))
+    gold_by_doc: dict[str, list[GoldMention]] = defaultdict(list)
+    for g in gold:
+        gold_by_doc[g.doc].append(g)
+
+    errors = []
+    tp = 0
+    linked_pred = [(m, e) for m, e in predicted if e.title]
+    for m, e in linked_pred:
+        hits = [g for g in gold_by_doc[m.doc] if _overlaps(m.start, m.end, g.start, g.end)]
+        if any(e.title in g.titles for g in hits):
+            tp += 1
+        else:
+            want = hits[0].title if hits else "(no gold mention)"
+            errors.append({"doc": m.doc, "start": m.start, "text": m.text, "predicted": e.title, "gold": want})
+    gold_linked = [g for g in gold if g.title]
+    found = 0
+    hard_total = hard_right = 0
+    for g in gold_linked:
+        hits = [(m, e) for m, e in by_doc[g.doc] if _overlaps(m.start, m.end, g.start, g.end)]
+        right = any(e.title in g.titles for _, e in hits)
+        found += right
+        if not right:
+            got = next((e.title for _, e in hits if True), None)
+            errors.append({"doc": g.doc, "start": g.start, "text": g.text, "predicted": got, "gold": g.title, "missed": True})
+        if direct_titles is not None and direct_titles.get(g.text) not in g.titles:
+            hard_total += 1
+            hard_right += right
+    nil = [g for g in gold if not g.title]
+    nil_right = sum(
+        1 for g in nil if not any(e.title for m, e in by_doc[g.doc] if _overlaps(m.start, m.end, g.start, g.end))
+    )
+    precision = tp / len(linked_pred) if linked_pred else 0.0
+    recall = found / len(gold_linked) if gold_linked else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+    # B-cubed over gold-linked mentions: predicted cluster = entity of the overlapping mention.
+    assign = []
+    for n, g in enumerate(gold_linked):
+        hits = [e.id for m, e in by_doc[g.doc] if _overlaps(m.start, m.end, g.start, g.end)]
+        assign.append((g.title, hits[0] if hits else f"_missing{n}"))
+    gold_sizes = Counter(t for t, _ in assign)
+    pred_sizes = Counter(p for _, p in assign)
+    both = Counter(assign)
+    bp = sum(both[(t, p)] / pred_sizes[p] for t, p in assign) / len(assign) if assign else 0.0
+    br = sum(both[(t, p)] / gold_sizes[t] for t, p in assign) / len(assign) if assign else 0.0
+    b3 = 2 * bp * br / (bp + br) if bp + br else 0.0
+    errors.sort(key=lambda x: (x["doc"], x["start"]))
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "nil_accuracy": round(nil_right / len(nil), 4) if nil else 1.0,
+        "b3_precision": round(bp, 4),
+        "b3_recall": round(br, 4),
+        "b3_f1": round(b3, 4),
+        "hard_accuracy": round(hard_right / hard_total, 4) if hard_total else None,
+        "hard_mentions": hard_total,
+        "gold_mentions": len(gold),
+        "predicted_links": len(linked_pred),
+        "errors": errors,
+    }

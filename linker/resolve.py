@@ -1,0 +1,174 @@
+"""Mentions to entities: label voting, propagation, short forms and cross-source clusters.
+
+Pure functions: mentions in, clusters out.  No wiki, no spaCy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from linker.model import Article, Mention
+from linker.names import content_tokens, is_acronym, is_short_form, key
+
+PLACE = {"GPE", "LOC", "FAC"}
+
+
+def coarse(label: str) -> str:
+    if label == "PERSON" or label == "NORP":
+        return label
+    return "THING"
+
+
+@dataclass
+class Cluster:
+    """Mentions believed to name one thing; linking turns it into an Entity."""
+
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def forms(self) -> Counter:
+        return Counter(m.text for m in self.mentions)
+
+    @property
+    def label(self) -> str:
+        return Counter(m.label for m in self.mentions).most_common(1)[0][0]
+
+    @property
+    def name(self) -> str:
+        """The fullest form: most tokens, then most frequent, then first seen."""
+        forms = self.forms
+        order = {f: i for i, f in reversed(list(enumerate(m.text for m in self.mentions)))}
+        return max(forms, key=lambda f: (len(content_tokens(f)), forms[f], -order[f]))
+
+
+def vote_labels(mentions: list[Mention]) -> list[Mention]:
+    """Give every mention the majority label of its surface form across all sources."""
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for m in mentions:
+        votes[key(m.text)][m.label] += 1
+    # A single word that is part of people's full names gets their votes too ("Wang" of "Wang Yi").
+    singles = {k for k in votes if len(k.split()) == 1}
+    for k, counter in list(votes.items()):
+        if counter["PERSON"] and len(k.split()) > 1:
+            for part in k.split():
+                if part in singles:
+                    votes[part]["PERSON"] += counter["PERSON"]
+    out = []
+    for m in mentions:
+        best, n = votes[key(m.text)].most_common(1)[0]
+        if best != m.label and n > votes[key(m.text)][m.label]:
+            m = Mention(m.doc, m.start, m.end, m.text, best)
+        out.append(m)
+    return out
+
+
+def propagate(articles: list[Article], per_doc: dict[str, list[Mention]]) -> dict[str, list[Mention]]:
+    """Find further occurrences of every recognised name that NER missed.
+
+    A name spaCy tagged somewhere is a name everywhere it appears verbatim
+    (with word boundaries; hyphens count as boundaries).
+    """
+    surfaces: dict[str, Counter] = defaultdict(Counter)
+    for ms in per_doc.values():
+        for m in ms:
+            if len(m.text) >= 2 and m.text[:1].isupper():
+                surfaces[m.text][m.label] += 1
+    if not surfaces:
+        return per_doc
+    names = sorted(surfaces, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+    out: dict[str, list[Mention]] = {}
+    for article in articles:
+        found = sorted(per_doc.get(article.doc, []), key=lambda m: m.start)
+        taken = [(m.start, m.end) for m in found]
+        extra = []
+        for match in pattern.finditer(article.text):
+            s, e = match.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            label = surfaces[match.group()].most_common(1)[0][0]
+            extra.append(Mention(article.doc, s, e, match.group(), label))
+            taken.append((s, e))
+        out[article.doc] = sorted(found + extra, key=lambda m: m.start)
+    return out
+
+
+def _can_shorten(short: Mention | str, short_label: str, long: str, long_label: str) -> bool:
+    text = short if isinstance(short, str) else short.text
+    if coarse(short_label) != coarse(long_label):
+        return False
+    if short_label == "PERSON":
+        return is_short_form(text, long)
+    if is_acronym(text, long):
+        return True
+    # Single common words of places and things ("China" in "South China Sea") are not short forms.
+    return len(content_tokens(text)) >= 2 and is_short_form(text, long)
+
+
+def cluster_key(form: str, label: str) -> str:
+    """Names that are the same name: "American" and "Americans" for peoples."""
+    k = key(form)
+    if label == "NORP" and len(k) > 4 and k.endswith("s") and " " not in k:
+        k = k[:-1]
+    return k
+
+
+def cluster_doc(mentions: list[Mention]) -> list[Cluster]:
+    """Within one article, tie short and variant names to the full name used there."""
+    by_key: dict[str, Cluster] = {}
+    clusters: list[Cluster] = []
+    forms: dict[str, tuple[str, int]] = {}  # form -> (label, first offset)
+    for m in mentions:
+        forms.setdefault(m.text, (m.label, m.start))
+    # Longest forms first so short forms find their full names.
+    for form in sorted(forms, key=lambda f: (-len(content_tokens(f)), forms[f][1])):
+        label, first = forms[form]
+        k = cluster_key(form, label)
+        if k in by_key:
+            continue
+        targets = [c for c in clusters if any(_can_shorten(form, label, f, c.label) for f in c.forms)]
+        if targets:
+            # The nearest full name mentioned before, else the first one after.
+            before = [c for c in targets if c.mentions[0].start <= first]
+            target = max(before, key=lambda c: c.mentions[0].start) if before else targets[0]
+        else:
+            target = Cluster()
+            clusters.append(target)
+        by_key[k] = target
+        target.mentions.append(Mention(m.doc if False else mentions[0].doc, first, first + len(form), form, label))
+    # Attach every mention (the seeds above were placeholders for the forms).
+    for c in clusters:
+        c.mentions.clear()
+    for m in mentions:
+        by_key[cluster_key(m.text, forms[m.text][0])].mentions.append(m)
+    return [c for c in clusters if c.mentions]
+
+
+def cluster_corpus(per_doc: dict[str, list[Mention]]) -> list[Cluster]:
+    """Across sources: one cluster per real-world thing, by full names and unique short forms."""
+    doc_clusters = [c for ms in per_doc.values() for c in cluster_doc(ms)]
+    merged: dict[tuple[str, str], Cluster] = {}
+    for c in doc_clusters:
+        k = (coarse(c.label), cluster_key(c.name, c.label))
+        if k in merged:
+            merged[k].mentions.extend(c.mentions)
+        else:
+            merged[k] = Cluster(list(c.mentions))
+    ordered = sorted(merged.values(), key=lambda c: -len(content_tokens(c.name)))
+    final: list[Cluster] = []
+    for c in ordered:
+        targets = []
+        for t in final:
+            if _can_shorten(c.name, c.label, t.name, t.label) or (
+                c.label == "PERSON" and any(_can_shorten(c.name, c.label, f, t.label) for f in t.forms if len(content_tokens(f)) > 1)
+            ):
+                targets.append(t)
+        if len(targets) == 1:
+            targets[0].mentions.extend(c.mentions)
+        else:
+            final.append(c)
+    for c in final:
+        c.mentions.sort(key=lambda m: (m.doc, m.start))
+    return final

@@ -1,0 +1,416 @@
+"""Talking to a MediaWiki through the Wikipedia-API client, politely and through a cache.
+
+:class:`WikiGateway` batches title look-ups (20 titles a request), keeps at most
+four requests in flight, retries 429/5xx/timeouts with backoff honouring
+Retry-After, counts every request, and reads and writes page records through a
+store (the diskcache store of ``cache/`` in the app, a dict in tests).  Offline,
+or once the wiki proves unreachable, it never opens a socket: misses come back
+as :data:`NOT_CACHED`.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from linker import __version__
+
+DEFAULT_API = "https://en.wikipedia.org/w/api.php"
+USER_AGENT = f"gloss/{__version__} (terminal news reader; https://github.com/gloss-reader/gloss)"
+BATCH = 20
+MAX_IN_FLIGHT = 4
+NOT_CACHED = "not_cached"
+FAILED = "failed"
+DAY = 86400.0
+
+
+class WikiUnavailable(Exception):
+    """The wiki could not answer (network down, repeated errors)."""
+
+
+def normalize_title(raw: str) -> str:
+    title = " ".join(raw.replace("_", " ").split())
+    return title[:1].upper() + title[1:] if title else title
+
+
+def _refused(err: BaseException) -> bool:
+    """Was this a failure to connect at all (no route, refused, no DNS), not a dropped answer?"""
+    import httpx
+
+    cause = err.__cause__
+    return cause is None or isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, OSError))
+
+
+class MemoryStore:
+    """The store interface the gateway needs, in memory (for tests and one-off runs)."""
+
+    def __init__(self) -> None:
+        self.data: dict[tuple[str, str], tuple[object, float]] = {}
+
+    def get(self, kind: str, key: str):
+        return self.data.get((kind, key))
+
+    def set(self, kind: str, key: str, value, when: float | None = None) -> None:
+        self.data[(kind, key)] = (value, time.time() if when is None else when)
+
+
+@dataclass
+class Counters:
+    requests: int = 0
+    retries: int = 0
+    failures: int = 0
+    from_cache: int = 0
+    fetched: int = 0
+    max_in_flight: int = 0
+    in_flight: int = 0
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def as_dict(self) -> dict:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "failures": self.failures,
+            "from_cache": self.from_cache,
+            "fetched": self.fetched,
+            "max_in_flight": self.max_in_flight,
+        }
+
+
+def _make_client(api_url: str, language: str, timeout: float, counters: Counters):
+    """A Wikipedia-API client pointed at `api_url`, counting its requests."""
+    import httpx
+    import wikipediaapi
+
+    gate = threading.BoundedSemaphore(MAX_IN_FLIGHT)
+
+    class Client(wikipediaapi.Wikipedia):
+        def _build_url(self, language: str) -> str:  # type: ignore[override]
+            return api_url
+
+        def _do_get(self, url, params):  # type: ignore[override]
+            with gate:
+                with counters.lock:
+                    counters.requests += 1
+                    counters.in_flight += 1
+                    counters.max_in_flight = max(counters.max_in_flight, counters.in_flight)
+                try:
+                    return super()._do_get(url, params)
+                finally:
+                    with counters.lock:
+                        counters.in_flight -= 1
+
+    return Client(
+        user_agent=USER_AGENT,
+        language=language,
+        extract_format=wikipediaapi.ExtractFormat.WIKI,
+        max_retries=0,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+    )
+
+
+class WikiGateway:
+    """Page records and searches from one wiki, cached in a store."""
+
+    def __init__(
+        self,
+        api_url: str = DEFAULT_API,
+        store=None,
+        offline: bool = False,
+        max_age_days: float = 30.0,
+        timeout: float = 10.0,
+        retries: int = 3,
+        retry_cap: float = 20.0,
+        refresh_stale: bool = False,
+    ) -> None:
+        self.api_url = api_url
+        self.store = store if store is not None else MemoryStore()
+        self.offline = offline
+        self.max_age = max_age_days * DAY
+        self.timeout = timeout
+        self.retries = retries
+        self.retry_cap = retry_cap
+        self.refresh_stale = refresh_stale
+        self.counters = Counters()
+        self.notice: str | None = None
+        self._client = None
+        self._client_lock = threading.Lock()
+        host = urlsplit(api_url).hostname or "wiki"
+        self.language = host.split(".")[0] if host.endswith("wikipedia.org") else "en"
+        self._site: str | None = host if host.endswith((".wikipedia.org", ".wikimedia.org")) else None
+
+    # -- identity -------------------------------------------------------------------
+    @property
+    def site(self) -> str:
+        """The wiki's server name, the first part of every cache key."""
+        if self._site is None:
+            hit = self.store.get("site", self.api_url)
+            if hit:
+                self._site = str(hit[0])
+            elif self.offline or self.unreachable:
+                self._site = urlsplit(self.api_url).netloc
+            else:
+                try:
+                    data = self._request({"action": "query", "meta": "siteinfo", "siprop": "general"})
+                    self._site = str(data["query"]["general"]["servername"])
+                    self.store.set("site", self.api_url, self._site)
+                except (WikiUnavailable, KeyError, TypeError):
+                    self._site = urlsplit(self.api_url).netloc
+        return self._site
+
+    def key(self, title: str) -> str:
+        return f"{self.site}|{self.language}|{title}"
+
+    @property
+    def unreachable(self) -> bool:
+        return self.notice is not None
+
+    @property
+    def networked(self) -> bool:
+        return not self.offline and not self.unreachable
+
+    # -- HTTP ------------------------------------------------------------------------
+    def _client_for(self):
+        with self._client_lock:
+            if self._client is None:
+                self._client = _make_client(self.api_url, self.language, self.timeout, self.counters)
+            return self._client
+
+    def _request(self, params: dict) -> dict:
+        """One API call with retries; raises WikiUnavailable when it cannot be had."""
+        if not self.networked:
+            raise WikiUnavailable(self.notice or "offline")
+        import wikipediaapi
+
+        client = self._client_for()
+        full = {"format": "json", "formatversion": 1, **params}
+        last = "no answer"
+        for attempt in range(self.retries + 1):
+            try:
+                data = client._get(self.language, full)
+                if not isinstance(data, dict):
+                    raise wikipediaapi.WikiInvalidJsonError(self.api_url)
+                if "error" in data:
+                    raise WikiUnavailable(f"wiki error: {str(data['error'])[:200]}")
+                return data
+            except wikipediaapi.WikiConnectionError as err:
+                if _refused(err):
+                    self._mark_unreachable(f"cannot reach {self.api_url}")
+                    raise WikiUnavailable(self.notice or "unreachable") from None
+                last = "connection dropped"
+                wait = 0.5 * 2**attempt
+            except wikipediaapi.WikiRateLimitError as err:
+                last = "rate limited (429)"
+                wait = float(err.retry_after) if err.retry_after is not None else 0.5 * 2**attempt
+            except wikipediaapi.WikiHttpError as err:
+                last = f"HTTP {err.status_code}"
+                if err.status_code < 500:
+                    break
+                wait = 0.5 * 2**attempt
+            except wikipediaapi.WikiHttpTimeoutError:
+                last = "timed out"
+                wait = 0.5 * 2**attempt
+            except (wikipediaapi.WikiInvalidJsonError, ValueError):
+                last = "invalid JSON"
+                wait = 0.5 * 2**attempt
+            if attempt < self.retries:
+                with self.counters.lock:
+                    self.counters.retries += 1
+                time.sleep(min(self.retry_cap, wait) * (1 + random.random() * 0.1))
+        with self.counters.lock:
+            self.counters.failures += 1
+            self.counters.errors.append(last)
+        raise WikiUnavailable(last)
+
+    def _mark_unreachable(self, why: str) -> None:
+        with self.counters.lock:
+            if self.notice is None:
+                self.notice = f"{why}: working from the cache only"
+
+    def _query_all(self, params: dict) -> dict:
+        """An action=query call following `continue` until the answer is complete."""
+        merged: dict = {}
+        cont: dict = {}
+        for _ in range(20):
+            data = self._request({**params, **cont})
+            query = data.get("query", {})
+            for k, v in query.items():
+                if k == "pages" and isinstance(v, dict):
+                    pages = merged.setdefault("pages", {})
+                    for pid, page in v.items():
+                        into = pages.setdefault(pid, {})
+                        for pk, pv in page.items():
+                            if isinstance(pv, list):
+                                into.setdefault(pk, []).extend(pv)
+                            else:
+                                into[pk] = pv
+                elif isinstance(v, list):
+                    merged.setdefault(k, []).extend(v)
+                else:
+                    merged[k] = v
+            if "continue" not in data:
+                break
+            cont = {k: v for k, v in data["continue"].items()}
+        return merged
+
+    # -- page records ----------------------------------------------------------------
+    def _cached(self, title: str) -> dict | None:
+        """A cached record for a title or redirect, if present (fresh or not)."""
+        hit = self.store.get("alias", self.key(title))
+        target = str(hit[0]) if hit else title
+        rec = self.store.get("page", self.key(target))
+        if rec is None or not isinstance(rec[0], dict):
+            return None
+        record = dict(rec[0])
+        record["_age"] = time.time() - rec[1]
+        return record
+
+    def lookup(self, titles: Iterable[str]) -> dict[str, dict | str]:
+        """Page records for titles (redirects followed).
+
+        Each value is a record dict (``missing`` True for no such page), or
+        NOT_CACHED / FAILED when it cannot be had now.
+        """
+        wanted = {}
+        for t in titles:
+            n = normalize_title(t)
+            if n and len(n) <= 255 and "|" not in n:
+                wanted[t] = n
+        result: dict[str, dict | str] = {}
+        to_fetch: list[str] = []
+        for raw, norm in wanted.items():
+            rec = self._cached(norm)
+            stale = rec is not None and self.refresh_stale and rec["_age"] > self.max_age
+            if rec is not None and not (stale and self.networked):
+                result[raw] = rec
+                with self.counters.lock:
+                    self.counters.from_cache += 1
+            else:
+                to_fetch.append(norm)
+        fetched: dict[str, dict | str] = {}
+        if to_fetch:
+            unique = list(dict.fromkeys(to_fetch))
+            batches = [unique[i:i + BATCH] for i in range(0, len(unique), BATCH)]
+            if not self.networked:
+                for b in batches:
+                    fetched.update({t: NOT_CACHED for t in b})
+            else:
+                with ThreadPoolExecutor(MAX_IN_FLIGHT) as pool:
+                    for part in pool.map(self._fetch_batch, batches):
+                        fetched.update(part)
+        for raw, norm in wanted.items():
+            if raw not in result:
+                result[raw] = fetched.get(norm, NOT_CACHED)
+        return result
+
+    def _fetch_batch(self, titles: list[str]) -> dict[str, dict | str]:
+        params = {
+            "action": "query",
+            "titles": "|".join(titles),
+            "redirects": 1,
+            "prop": "info|extracts|pageprops|categories|links|redirects",
+            "inprop": "url",
+            "exintro": 1,
+            "explaintext": 1,
+            "exlimit": "max",
+            "cllimit": "max",
+            "clshow": "!hidden",
+            "pllimit": "max",
+            "plnamespace": 0,
+            "rdlimit": "max",
+            "rdnamespace": 0,
+            "ppprop": "disambiguation|wikibase-shortdesc",
+        }
+        if not self.networked:
+            return {t: NOT_CACHED for t in titles}
+        try:
+            query = self._query_all(params)
+        except WikiUnavailable:
+            return {t: (NOT_CACHED if self.unreachable else FAILED) for t in titles}
+        return self._absorb(titles, query)
+
+    def _absorb(self, titles: list[str], query: dict) -> dict[str, dict | str]:
+        """Turn one query answer into records, store them, map each asked title."""
+        hop: dict[str, str] = {}
+        for item in query.get("normalized", []) or []:
+            if isinstance(item, dict) and "from" in item and "to" in item:
+                hop[str(item["from"])] = str(item["to"])
+        for item in query.get("redirects", []) or []:
+            if isinstance(item, dict) and "from" in item and "to" in item:
+                hop[str(item["from"])] = str(item["to"])
+        by_title: dict[str, dict] = {}
+        for page in (query.get("pages") or {}).values():
+            if not isinstance(page, dict) or "title" not in page:
+                continue
+            record = self._record(page)
+            by_title[record["title"]] = record
+            self.store.set("page", self.key(record["title"]), record)
+            for alias in record.get("aliases", []):
+                self.store.set("alias", self.key(alias), record["title"])
+        out: dict[str, dict | str] = {}
+        for t in titles:
+            target, seen = t, set()
+            while target in hop and target not in seen:  # a redirect loop stops here
+                seen.add(target)
+                target = hop[target]
+            rec = by_title.get(target)
+            if rec is None:
+                out[t] = FAILED
+                continue
+            if target != t:
+                self.store.set("alias", self.key(t), target)
+            out[t] = rec
+            with self.counters.lock:
+                self.counters.fetched += 1
+        return out
+
+    def _record(self, page: dict) -> dict:
+        title = str(page["title"])
+        if "missing" in page or "invalid" in page:
+            return {"title": title, "missing": True}
+        props = page.get("pageprops") or {}
+        extract = str(page.get("extract") or "")
+        return {
+            "title": title,
+            "missing": False,
+            "pageid": page.get("pageid"),
+            "description": str(page.get("description") or props.get("wikibase-shortdesc") or ""),
+            "extract": extract[:20000],
+            "url": str(page.get("fullurl") or ""),
+            "disambiguation": "disambiguation" in props,
+            "categories": [str(c.get("title", "")).split(":", 1)[-1] for c in page.get("categories", []) or [] if isinstance(c, dict)],
+            "links": [str(c.get("title")) for c in page.get("links", []) or [] if isinstance(c, dict) and c.get("ns", 0) == 0][:500],
+            "aliases": [str(c.get("title")) for c in page.get("redirects", []) or [] if isinstance(c, dict)][:500],
+        }
+
+    # -- search ----------------------------------------------------------------------
+    def search(self, query: str, limit: int = 8) -> list[str] | str:
+        """Titles the wiki's search proposes for a name, or NOT_CACHED / FAILED."""
+        k = self.key(f"{limit}:{query}")
+        hit = self.store.get("search", k)
+        fresh = hit is not None and not (self.refresh_stale and time.time() - hit[1] > self.max_age and self.networked)
+        if fresh:
+            with self.counters.lock:
+                self.counters.from_cache += 1
+            return [str(t) for t in hit[0]]
+        if not self.networked:
+            return [str(t) for t in hit[0]] if hit else NOT_CACHED
+        try:
+            data = self._request({"action": "query", "list": "search", "srsearch": query, "srlimit": limit, "srprop": ""})
+        except WikiUnavailable:
+            return NOT_CACHED if self.unreachable else FAILED
+        titles = [str(r.get("title")) for r in (data.get("query", {}) or {}).get("search", []) or [] if isinstance(r, dict)]
+        self.store.set("search", k, titles)
+        return titles
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client._client.close()
+            except Exception:
+                pass
