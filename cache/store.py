@@ -1,0 +1,135 @@
+"""One diskcache store for summaries, candidates, links and annotations, in JSON only.
+
+Every value is written as JSON (diskcache's ``JSONDisk``), and this disk refuses
+to read any row that was not written that way, so a cache directory or bundle
+from elsewhere can never run code.  Entries are ``{kind}:{key}`` ->
+``{"v": value, "t": unix time}``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import diskcache
+from diskcache.core import MODE_BINARY, MODE_RAW
+
+KINDS = ("site", "page", "alias", "search", "annotation", "corpus", "override")
+
+
+class CacheError(RuntimeError):
+    """The cache directory cannot be used; the message names the fix."""
+
+
+class SafeJSONDisk(diskcache.JSONDisk):
+    """JSONDisk that reads only the raw/binary rows JSONDisk itself writes."""
+
+    def get(self, key, raw):
+        if not raw:
+            raise CacheError("cache row with a non-JSON key refused")
+        return super().get(key, raw)
+
+    def fetch(self, mode, filename, value, read):
+        if mode not in (MODE_RAW, MODE_BINARY) or read:
+            raise CacheError("cache row that is not JSON refused")
+        return super().fetch(mode, filename, value, read)
+
+
+def default_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("gloss", appauthor=False))
+
+
+class Store:
+    """The gloss cache at one directory; safe to share between processes."""
+
+    def __init__(self, directory: str | Path | None = None, timeout: float = 60.0) -> None:
+        self.directory = Path(directory) if directory else default_dir()
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.cache = diskcache.Cache(
+                str(self.directory),
+                disk=SafeJSONDisk,
+                disk_compress_level=1,
+                timeout=timeout,
+                size_limit=4 * 2**30,
+                eviction_policy="none",
+            )
+            self.cache.get("__probe__", default=None, retry=True)
+        except (sqlite3.DatabaseError, OSError, CacheError, ValueError) as err:
+            raise CacheError(
+                f"the cache at {self.directory} cannot be used ({err}). "
+                f"Move it away or run 'gloss cache clear --cache-dir {self.directory}' to start afresh."
+            ) from err
+
+    # -- the interface the linker's WikiGateway uses ---------------------------------
+    def get(self, kind: str, key: str):
+        try:
+            entry = self.cache.get(f"{kind}:{key}", default=None, retry=True)
+        except (CacheError, ValueError, sqlite3.DatabaseError, OSError):
+            return None  # a damaged entry is a miss, not a crash
+        if not isinstance(entry, dict) or "v" not in entry or not isinstance(entry.get("t"), (int, float)):
+            return None
+        return entry["v"], float(entry["t"])
+
+    def set(self, kind: str, key: str, value, when: float | None = None) -> None:
+        entry = {"v": value, "t": time.time() if when is None else when}
+        try:
+            self.cache.set(f"{kind}:{key}", entry, retry=True)
+        except sqlite3.OperationalError as err:
+            raise CacheError(f"cannot write to the cache at {self.directory}: {err}") from err
+        except OSError as err:
+            raise CacheError(f"cannot write to the cache at {self.directory}: {err.strerror or err}") from err
+
+    def delete(self, kind: str, key: str) -> None:
+        self.cache.delete(f"{kind}:{key}", retry=True)
+
+    # -- whole-store operations ------------------------------------------------------
+    def entries(self):
+        """Yield (kind, key, value, time) for every readable entry."""
+        for full in list(self.cache.iterkeys()):
+            if not isinstance(full, str) or ":" not in full:
+                continue
+            kind, key = full.split(":", 1)
+            got = self.get(kind, key)
+            if got is not None:
+                yield kind, key, got[0], got[1]
+
+    def stats(self) -> dict:
+        counts: dict[str, int] = {}
+        oldest = newest = None
+        for kind, _, _, when in self.entries():
+            counts[kind] = counts.get(kind, 0) + 1
+            oldest = when if oldest is None else min(oldest, when)
+            newest = when if newest is None else max(newest, when)
+        return {
+            "directory": str(self.directory),
+            "entries": counts,
+            "total": sum(counts.values()),
+            "bytes": self.cache.volume(),
+            "oldest": oldest,
+            "newest": newest,
+        }
+
+    def clear(self) -> int:
+        return self.cache.clear(retry=True)
+
+    def close(self) -> None:
+        self.cache.close()
+
+
+def wipe(directory: str | Path) -> None:
+    """Remove a cache directory that cannot even be opened (only gloss's own files)."""
+    path = Path(directory)
+    if not path.exists():
+        return
+    for child in path.iterdir():
+        if child.name == "cache.db" or child.name.startswith("cache.db-") or (child.is_dir() and len(child.name) == 2):
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                os.remove(child)

