@@ -281,7 +281,7 @@ def cmd_read(args) -> int:
         return fail("no readable articles to open")
     store = open_store(args)
     lib = open_library(args, store)
-    GlossApp(articles, lib).run()
+    GlossApp(articles, lib, paths).run()
     return 0
 
 

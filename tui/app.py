@@ -1,0 +1,72 @@
+"""The gloss reader: a small App that pushes the main screen and runs the loading worker."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import App
+from textual.binding import Binding
+
+from linker.model import Article
+from tui.commands import GlossCommands
+from tui.messages import EntitiesReady, LoadFailed, Progressed
+from tui.screens.fix import NO_ARTICLE
+from tui.screens.main import MainScreen
+
+
+class GlossApp(App):
+    CSS_PATH = "gloss.tcss"
+    TITLE = "gloss"
+    COMMANDS = App.COMMANDS | {GlossCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark,f1", "help", "Help", id="help"),
+    ]
+
+    def __init__(self, articles: list[Article], library, paths: list[str] | None = None) -> None:
+        super().__init__()
+        self.articles = articles
+        self.library = library
+        self.paths = paths or ["PATH"]
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen(self.articles, self.library))
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width < 100, "-narrow")
+
+    def load_entities(self, screen: MainScreen, use_cache: bool = True) -> None:
+        """Annotate and link in a thread; the screen hears back through messages."""
+
+        def work() -> None:
+            try:
+                outcome = self.library.entities(
+                    self.articles,
+                    progress=lambda stage, done, total: screen.post_message(Progressed(stage, done, total)),
+                    use_corpus_cache=use_cache,
+                )
+            except Exception as err:  # the reader stays up; the message says what broke
+                screen.post_message(LoadFailed(f"{type(err).__name__}: {err}"))
+                return
+            screen.post_message(EntitiesReady(outcome.entities, self.library.gateway.notice))
+
+        self.run_worker(work, thread=True, exclusive=True, group="load", name="annotate")
+
+    def summary_age(self, title: str | None) -> float | None:
+        if not title:
+            return None
+        gw = self.library.gateway
+        hit = self.library.store.get("page", gw.key(title))
+        return time.time() - hit[1] if hit else None
+
+    def fix_link(self, screen: MainScreen, entity, choice: str) -> None:
+        title = None if choice == NO_ARTICLE else choice
+        self.library.set_override(entity, title)
+        self.notify(f"{entity.name} -> {title or 'no article'} (saved)", timeout=4)
+        self.load_entities(screen, use_cache=True)
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())

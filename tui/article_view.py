@@ -1,0 +1,175 @@
+"""The article pane: wrapped text with every mention highlighted, drawn line by line.
+
+Text is always data: control characters are shown as visible symbols (one cell
+for one character, so offsets stay put) and nothing is parsed as markup.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+WORDS = re.compile(r"\S+\s*")
+
+# Colour plus a cue that survives 16 colours and NO_COLOR (underline, bold, italic).
+LABEL_STYLES = {
+    "PERSON": Style(color="cyan", bold=True, underline=True),
+    "NORP": Style(color="yellow", underline=True),
+    "GPE": Style(color="green", underline=True),
+    "LOC": Style(color="green", underline=True, italic=True),
+    "FAC": Style(color="blue", underline=True, italic=True),
+    "ORG": Style(color="magenta", italic=True, underline=True),
+}
+OTHER_STYLE = Style(color="red", underline=True)
+SELECTED = Style(reverse=True)
+CURRENT = Style(reverse=True, bold=True, underline=True)
+MATCH = Style(bgcolor="yellow", color="black")
+
+
+def visible(text: str) -> str:
+    """Replace control characters one-for-one with visible symbols (ESC -> ␛)."""
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if ch == "\t":
+            out.append(" ")
+        elif o < 32 and ch != "\n":
+            out.append(chr(0x2400 + o))
+        elif o == 127:
+            out.append("␡")
+        elif 0x80 <= o < 0xA0 or o in (0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069):
+            out.append("�")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def wrap(text: str, width: int) -> list[tuple[int, int]]:
+    """Greedy word wrap; returns (start, end) offsets of each screen line."""
+    width = max(width, 10)
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    for para in text.split("\n"):
+        start = pos
+        if not para.strip():
+            lines.append((start, start))
+        else:
+            line_start, used = start, 0
+            for m in WORDS.finditer(para):
+                ws, we = start + m.start(), start + m.end()
+                word = m.group().rstrip()
+                wlen = cell_len(word)
+                if used and used + wlen > width:
+                    lines.append((line_start, ws))
+                    line_start, used = ws, 0
+                while wlen > width:  # a word longer than the line is cut
+                    cut = ws
+                    while cut < we and cell_len(text[ws:cut + 1]) <= width:
+                        cut += 1
+                    cut = max(cut, ws + 1)
+                    lines.append((ws, cut))
+                    ws = line_start = cut
+                    wlen = cell_len(text[ws:we].rstrip())
+                    used = 0
+                used += cell_len(text[ws:we])
+            lines.append((line_start, start + len(para)))
+        pos += len(para) + 1
+    return lines
+
+
+class ArticleView(ScrollView, can_focus=True):
+    """Scrollable, highlighted article text."""
+
+    DEFAULT_CSS = """
+    ArticleView { padding: 0 1; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.text = ""
+        self.shown = ""
+        self.spans: list[tuple[int, int, str, str]] = []  # start, end, label, entity id
+        self.selected: str | None = None
+        self.current: tuple[int, int] | None = None
+        self.matches: list[tuple[int, int]] = []
+        self.lines: list[tuple[int, int]] = []
+        self._wrapped_for = -1
+        self._cache: dict[int, Strip] = {}
+
+    def show(self, text: str, spans: list[tuple[int, int, str, str]]) -> None:
+        self.text, self.shown, self.spans = text, visible(text), spans
+        self._wrapped_for = -1
+        self.matches = []
+        self._rewrap()
+        self.scroll_to(0, 0, animate=False)
+
+    def mark(self, selected: str | None, current: tuple[int, int] | None) -> None:
+        """Change which entity and which mention stand out: only styles change."""
+        self.selected, self.current = selected, current
+        self._cache.clear()
+        self.refresh()
+
+    def _rewrap(self) -> None:
+        width = max(self.scrollable_content_region.width - 1, 10)
+        if width != self._wrapped_for:
+            self.lines = wrap(self.text, width)
+            self._wrapped_for = width
+            self.virtual_size = Size(width, len(self.lines))
+        self._cache.clear()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._rewrap()
+
+    def line_of(self, offset: int) -> int:
+        lo, hi = 0, len(self.lines) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.lines[mid][0] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return max(lo, 0)
+
+    def reveal(self, offset: int) -> None:
+        """Scroll so the line holding `offset` is in view, a little below the top."""
+        y = self.line_of(offset)
+        top, height = self.scroll_offset.y, self.scrollable_content_region.height
+        if not (top <= y < top + height - 1):
+            self.scroll_to(y=max(0, y - height // 3), animate=False)
+
+    def render_line(self, y: int) -> Strip:
+        index = y + self.scroll_offset.y
+        width = self.scrollable_content_region.width
+        if index >= len(self.lines):
+            return Strip.blank(width, self.rich_style)
+        strip = self._cache.get(index)
+        if strip is None:
+            strip = self._render(index)
+            self._cache[index] = strip
+        return strip.crop_extend(self.scroll_offset.x, self.scroll_offset.x + width, self.rich_style)
+
+    def _render(self, index: int) -> Strip:
+        start, end = self.lines[index]
+        line = Text(self.shown[start:end].rstrip("\n"), end="", no_wrap=True)
+        for s, e, label, ent in self.spans:
+            if e <= start or s >= end:
+                continue
+            a, b = max(s, start) - start, min(e, end) - start
+            line.stylize(LABEL_STYLES.get(label, OTHER_STYLE), a, b)
+            if ent == self.selected:
+                line.stylize(SELECTED, a, b)
+            if self.current == (s, e):
+                line.stylize(CURRENT, a, b)
+        for s, e in self.matches:
+            if s < end and e > start:
+                line.stylize(MATCH, max(s, start) - start, min(e, end) - start)
+        segments = [Segment(seg.text, (self.rich_style + seg.style) if seg.style else self.rich_style) for seg in line.render(self.app.console)]
+        return Strip(segments)

@@ -1,0 +1,34 @@
+"""Messages the workers post back to the screens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from linker.model import Entity
+
+
+@dataclass
+class EntitiesReady(Message):
+    """Annotation and linking finished (or came from the cache)."""
+
+    entities: list[Entity]
+    notice: str | None = None
+
+
+@dataclass
+class Progressed(Message):
+    """Background annotation moved on."""
+
+    stage: str
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, Progressed)
+
+
+@dataclass
+class LoadFailed(Message):
+    error: str

@@ -1,0 +1,113 @@
+"""Where every mention is, and where a jump goes: pure data, no widgets.
+
+Positions are ``(doc_index, mention_index)``; each entity keeps its mentions in
+reading order across all sources, so "next mention of this entity" is a bisect.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from linker.model import Article, Entity, Mention
+
+Pos = tuple[int, int]
+SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[”\"’']?|\n|$)")
+
+
+@dataclass(frozen=True)
+class Placed:
+    mention: Mention
+    entity: str
+
+
+class Corpus:
+    def __init__(self, articles: list[Article], entities: list[Entity]) -> None:
+        self.articles = articles
+        self.entities = {e.id: e for e in entities}
+        self.doc_index = {a.doc: i for i, a in enumerate(articles)}
+        self.placed: list[list[Placed]] = [[] for _ in articles]
+        for e in entities:
+            for m in e.mentions:
+                i = self.doc_index.get(m.doc)
+                if i is not None:
+                    self.placed[i].append(Placed(m, e.id))
+        for lst in self.placed:
+            lst.sort(key=lambda p: p.mention.start)
+        self.starts = [[p.mention.start for p in lst] for lst in self.placed]
+        self.by_entity: dict[str, list[Pos]] = {}
+        for d, lst in enumerate(self.placed):
+            for k, p in enumerate(lst):
+                self.by_entity.setdefault(p.entity, []).append((d, k))
+        self.order = sorted(self.entities.values(), key=lambda e: (-len(e.mentions), e.name.lower()))
+
+    # -- within one article ------------------------------------------------------
+    def mention(self, pos: Pos) -> Placed | None:
+        d, k = pos
+        if 0 <= d < len(self.placed) and 0 <= k < len(self.placed[d]):
+            return self.placed[d][k]
+        return None
+
+    def step(self, pos: Pos | None, doc: int, forward: bool) -> Pos | None:
+        """Next/previous mention of any entity in the article `doc` (wraps within it)."""
+        lst = self.placed[doc]
+        if not lst:
+            return None
+        if pos is None or pos[0] != doc:
+            return (doc, 0 if forward else len(lst) - 1)
+        k = (pos[1] + (1 if forward else -1)) % len(lst)
+        return (doc, k)
+
+    def at_offset(self, doc: int, offset: int) -> Pos | None:
+        """The mention covering or following a character offset."""
+        k = bisect_right(self.starts[doc], offset) - 1
+        if k >= 0 and self.placed[doc][k].mention.end > offset:
+            return (doc, k)
+        k += 1
+        return (doc, k) if k < len(self.placed[doc]) else None
+
+    # -- across sources ----------------------------------------------------------
+    def jump(self, entity: str, pos: Pos | None, forward: bool) -> Pos | None:
+        """Next/previous mention of an entity across all sources, wrapping at the ends."""
+        spots = self.by_entity.get(entity, [])
+        if not spots:
+            return None
+        if pos is None:
+            return spots[0] if forward else spots[-1]
+        if forward:
+            i = bisect_right(spots, pos)
+            return spots[i % len(spots)]
+        i = bisect_left(spots, pos) - 1
+        return spots[i % len(spots)]
+
+    def where(self, entity: str, pos: Pos) -> str:
+        """ "4/11 · source 3 of 5": this mention's rank and its source's rank among the entity's sources."""
+        spots = self.by_entity.get(entity, [])
+        if pos not in spots:
+            return ""
+        n = bisect_left(spots, pos) + 1
+        docs = sorted({d for d, _ in spots})
+        return f"{n}/{len(spots)} · source {docs.index(pos[0]) + 1} of {len(docs)}"
+
+    def per_source(self, entity: str) -> list[tuple[int, int]]:
+        """(doc_index, mention count) for each source that mentions the entity."""
+        counts: dict[int, int] = {}
+        for d, _ in self.by_entity.get(entity, []):
+            counts[d] = counts.get(d, 0) + 1
+        return sorted(counts.items())
+
+    def entity_count(self, doc: int) -> int:
+        return len({p.entity for p in self.placed[doc]})
+
+    def sentence(self, pos: Pos) -> tuple[int, int]:
+        """Character span of the sentence holding a mention."""
+        d, _ = pos
+        m = self.placed[d][pos[1]].mention
+        text = self.articles[d].text
+        a = max(text.rfind(".", 0, m.start), text.rfind("\n", 0, m.start), text.rfind("?", 0, m.start), text.rfind("!", 0, m.start)) + 1
+        match = SENTENCE.match(text, a)
+        b = match.end() if match and match.end() > m.end else m.end
+        while a < m.start and text[a].isspace():
+            a += 1
+        return a, b

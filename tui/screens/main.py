@@ -1,0 +1,323 @@
+"""The main view: sources, the highlighted article, the entity panel, the status line."""
+
+from __future__ import annotations
+
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from linker.model import FAILED, NIL, NOT_CACHED, Entity
+from tui.article_view import ArticleView, visible
+from tui.messages import EntitiesReady, LoadFailed, Progressed
+from tui.navigation import Corpus, Pos
+
+EXTRACT_CHARS = 525
+
+
+def plain(text: str) -> Text:
+    """Wiki or article text as a Rich Text that is never parsed as markup."""
+    return Text(visible(text))
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        Binding("j", "scroll(1)", "Down", show=False, id="scroll_down"),
+        Binding("k", "scroll(-1)", "Up", show=False, id="scroll_up"),
+        Binding("space", "page(1)", "Page down", show=False, id="page_down"),
+        Binding("b", "page(-1)", "Page up", show=False, id="page_up"),
+        Binding("g", "edge(0)", "Top", show=False, id="top"),
+        Binding("G", "edge(1)", "Bottom", show=False, id="bottom"),
+        Binding("J", "source(1)", "Next source", id="next_source"),
+        Binding("K", "source(-1)", "Prev source", show=False, id="prev_source"),
+        Binding("right_square_bracket", "mention(1)", "Next mention", id="next_mention"),
+        Binding("left_square_bracket", "mention(-1)", "Prev mention", show=False, id="prev_mention"),
+        Binding("n,asterisk", "jump(1)", "Next of entity", id="next_of_entity"),
+        Binding("N,number_sign", "jump(-1)", "Prev of entity", show=False, id="prev_of_entity"),
+        Binding("u,ctrl+o", "back", "Back", id="back"),
+        Binding("x", "index", "Index", id="index"),
+        Binding("c", "compare", "Compare", id="compare"),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("e", "fix", "Fix link", show=False, id="fix_link"),
+        Binding("o", "url", "URL", show=False, id="show_url"),
+        Binding("y", "copy_url", "Copy URL", show=False, id="copy_url"),
+        Binding("p", "toggle_panel", "Panel", show=False, id="toggle_panel"),
+        Binding("s", "toggle_sources", "Sources", show=False, id="toggle_sources"),
+    ]
+
+    def __init__(self, articles, library) -> None:
+        super().__init__()
+        self.articles = articles
+        self.library = library
+        self.corpus = Corpus(articles, [])
+        self.doc = 0
+        self.pos: Pos | None = None
+        self.selected: str | None = None
+        self.history: list[tuple[int, Pos | None, str | None]] = []
+        self.busy = "opening…"
+        self.search_term = ""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield OptionList(id="sources")
+            yield ArticleView(id="article")
+            with VerticalScroll(id="panel"):
+                yield Static(id="panel-body")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.fill_sources()
+        self.open_doc(0)
+        self.query_one(ArticleView).focus()
+        self.app.load_entities(self)
+
+    # -- data arriving -------------------------------------------------------------
+    def on_entities_ready(self, message: EntitiesReady) -> None:
+        self.corpus = Corpus(self.articles, message.entities)
+        self.busy = ""
+        self.fill_sources()
+        self.open_doc(self.doc, keep_scroll=True)
+        if message.notice:
+            self.notify(message.notice, title="Offline", severity="warning", timeout=8)
+
+    def on_progressed(self, message: Progressed) -> None:
+        self.busy = f"annotating {message.done}/{message.total}…" if message.stage == "annotate" else "linking…"
+        self.update_status()
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.busy = ""
+        self.notify(message.error, title="Could not annotate", severity="error", timeout=15)
+        self.update_status()
+
+    # -- drawing -------------------------------------------------------------------
+    def fill_sources(self) -> None:
+        sources = self.query_one("#sources", OptionList)
+        sources.clear_options()
+        for i, a in enumerate(self.articles):
+            label = Text(visible(a.title[:60]), style="bold")
+            meta = " · ".join(x for x in (visible(a.outlet), f"{self.corpus.entity_count(i)} entities" if self.corpus.entities else "") if x)
+            if meta:
+                label.append("\n" + meta, style="dim")
+            sources.add_option(Option(label, id=str(i)))
+        sources.highlighted = self.doc
+
+    def open_doc(self, doc: int, keep_scroll: bool = False) -> None:
+        self.doc = doc
+        view = self.query_one(ArticleView)
+        spans = [(p.mention.start, p.mention.end, self.corpus.entities[p.entity].label, p.entity) for p in self.corpus.placed[doc]]
+        y = view.scroll_offset.y
+        view.show(self.articles[doc].text, spans)
+        if keep_scroll:
+            view.scroll_to(y=y, animate=False)
+        if self.pos is not None and self.pos[0] != doc:
+            self.pos = None
+        self.query_one("#sources", OptionList).highlighted = doc
+        self.refresh_marks()
+
+    def refresh_marks(self) -> None:
+        view = self.query_one(ArticleView)
+        current = None
+        placed = self.corpus.mention(self.pos) if self.pos else None
+        if placed:
+            current = (placed.mention.start, placed.mention.end)
+            view.reveal(placed.mention.start)
+        view.mark(self.selected, current)
+        self.update_panel()
+        self.update_status()
+
+    def update_status(self) -> None:
+        a = self.articles[self.doc]
+        parts = [f"[{self.doc + 1}/{len(self.articles)}] {visible(a.title[:24 if self.selected else 60])}"]
+        if self.selected and self.pos:
+            ent = self.corpus.entities[self.selected]
+            parts.append(f"{visible(ent.name[:24])} {self.corpus.where(self.selected, self.pos)}")
+        if self.busy:
+            parts.append(self.busy)
+        self.query_one("#status", Static).update(Text(" │ ".join(parts), no_wrap=True, overflow="ellipsis"))
+
+    def update_panel(self) -> None:
+        body = self.query_one("#panel-body", Static)
+        ent = self.corpus.entities.get(self.selected) if self.selected else None
+        if ent is None:
+            hint = "Press ] to step to the first entity, x for the index of all entities, ? for help."
+            body.update(Text("opening the articles…\n\n" + hint if self.busy else hint, style="dim"))
+            return
+        body.update(self.panel_text(ent))
+
+    def panel_text(self, ent: Entity) -> Text:
+        t = Text()
+        t.append(visible(ent.name) + "\n", style="bold")
+        t.append(f"{ent.label}", style="dim")
+        if ent.title:
+            t.append(" · Wikipedia: ")
+            t.append(visible(ent.title), style="bold")
+        t.append("\n")
+        s = ent.summary
+        if ent.status == NIL:
+            t.append("\nNo Wikipedia article for this name.\n", style="italic")
+        elif ent.status == NOT_CACHED:
+            t.append("\nNot cached yet. To fetch it, run:\n  gloss warm " + " ".join(self.app.paths) + "\n", style="italic")
+        elif ent.status == FAILED:
+            t.append("\nThe wiki did not answer; run gloss warm again.\n", style="italic")
+        elif s:
+            if s.description:
+                t.append(visible(s.description) + "\n", style="italic")
+            extract = s.extract if len(s.extract) <= EXTRACT_CHARS else s.extract[:EXTRACT_CHARS].rsplit(" ", 1)[0] + "…"
+            t.append("\n" + visible(extract) + "\n")
+            if s.url:
+                t.append("\n")
+                t.append(visible(s.url), style=f"underline link {s.url}" if s.url.startswith("https://") and " " not in s.url else "underline")
+                t.append("\n")
+            age = self.app.summary_age(ent.title)
+            if age is not None and age > 86400:
+                t.append(f"cached {age / 86400:.0f} days ago\n", style="dim")
+        t.append(f"\nconfidence {ent.confidence:.2f}" + (" (set by you)" if ent.overridden else "") + "\n", style="dim")
+        sources = self.corpus.per_source(ent.id)
+        t.append(f"{len(ent.mentions)} mentions in {len(sources)} sources\n", style="bold")
+        for d, n in sources:
+            mark = "▸ " if d == self.doc else "  "
+            t.append(f"{mark}{visible(self.articles[d].title[:34])}: {n}\n")
+        t.append("\ne fix link · o URL · n/N next/prev", style="dim")
+        return t
+
+    # -- moving --------------------------------------------------------------------
+    def go(self, pos: Pos | None, remember: bool = False) -> None:
+        if pos is None:
+            return
+        if remember:
+            self.history.append((self.doc, self.pos, self.selected))
+            del self.history[:-100]
+        placed = self.corpus.mention(pos)
+        self.pos = pos
+        if placed:
+            self.selected = placed.entity
+        if pos[0] != self.doc:
+            self.open_doc(pos[0])
+        else:
+            self.refresh_marks()
+
+    def action_scroll(self, n: int) -> None:
+        self.query_one(ArticleView).scroll_relative(y=n, animate=False)
+
+    def action_page(self, n: int) -> None:
+        view = self.query_one(ArticleView)
+        view.scroll_relative(y=n * max(1, view.scrollable_content_region.height - 1), animate=False)
+
+    def action_edge(self, end: int) -> None:
+        view = self.query_one(ArticleView)
+        view.scroll_to(y=view.max_scroll_y if end else 0, animate=False)
+
+    def action_source(self, step: int) -> None:
+        self.history.append((self.doc, self.pos, self.selected))
+        self.pos = None
+        self.open_doc((self.doc + step) % len(self.articles))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "sources" and event.option.id is not None and int(event.option.id) != self.doc:
+            self.history.append((self.doc, self.pos, self.selected))
+            self.pos = None
+            self.open_doc(int(event.option.id))
+            self.query_one(ArticleView).focus()
+
+    def action_mention(self, step: int) -> None:
+        self.go(self.corpus.step(self.pos, self.doc, step > 0))
+
+    def action_jump(self, step: int) -> None:
+        if not self.selected:
+            self.action_mention(step)
+            return
+        self.go(self.corpus.jump(self.selected, self.pos or (self.doc, -1 if step > 0 else 10**9), step > 0), remember=True)
+
+    def action_back(self) -> None:
+        if not self.history:
+            self.notify("Nothing to go back to", timeout=2)
+            return
+        doc, pos, selected = self.history.pop()
+        self.selected, self.pos = selected, pos
+        if doc != self.doc:
+            self.open_doc(doc)
+        else:
+            self.refresh_marks()
+
+    def select_entity(self, entity_id: str) -> None:
+        """Select an entity and jump to its first mention (from the index)."""
+        self.selected = entity_id
+        self.go(self.corpus.jump(entity_id, None, True), remember=True)
+
+    def action_index(self) -> None:
+        from tui.screens.index import IndexScreen
+
+        self.app.push_screen(IndexScreen(self.corpus), lambda eid: eid and self.select_entity(eid))
+
+    def action_compare(self) -> None:
+        from tui.screens.compare import CompareScreen
+
+        if not self.selected:
+            self.notify("Select an entity first (] steps to one, x lists them all)", timeout=3)
+            return
+        self.app.push_screen(CompareScreen(self.corpus, self.selected), lambda pos: pos and self.go(pos, remember=True))
+
+    def action_search(self) -> None:
+        from tui.screens.search import SearchScreen
+
+        self.app.push_screen(SearchScreen(self.search_term), self.run_search)
+
+    def run_search(self, term: str | None) -> None:
+        if not term:
+            return
+        self.search_term = term
+        view = self.query_one(ArticleView)
+        found = []
+        low, needle = self.articles[self.doc].text.lower(), term.lower()
+        i = low.find(needle)
+        while i >= 0 and len(found) < 10000:
+            found.append((i, i + len(needle)))
+            i = low.find(needle, i + 1)
+        view.matches = found
+        if not found:
+            self.notify(f"Not found in this source: {visible(term)[:40]}", timeout=3)
+        else:
+            after = self.corpus.mention(self.pos).mention.start if self.pos and self.corpus.mention(self.pos) else -1
+            target = next((s for s, _ in found if s > after), found[0][0])
+            self.history.append((self.doc, self.pos, self.selected))
+            at = self.corpus.at_offset(self.doc, target)
+            if at and self.corpus.mention(at).mention.start <= target:
+                self.go(at)
+            else:
+                view.reveal(target)
+            self.notify(f"{len(found)} matches", timeout=2)
+        view.mark(self.selected, view.current)
+
+    def action_fix(self) -> None:
+        from tui.screens.fix import FixScreen
+
+        ent = self.corpus.entities.get(self.selected) if self.selected else None
+        if ent is None:
+            self.notify("Select an entity first", timeout=2)
+            return
+        self.app.push_screen(FixScreen(ent), lambda choice: choice is not None and self.app.fix_link(self, ent, choice))
+
+    def current_url(self) -> str:
+        ent = self.corpus.entities.get(self.selected) if self.selected else None
+        return ent.summary.url if ent and ent.summary else ""
+
+    def action_url(self) -> None:
+        url = self.current_url()
+        self.notify(visible(url) if url else "No URL for this entity", title="URL", timeout=10)
+
+    def action_copy_url(self) -> None:
+        url = self.current_url()
+        if url:
+            self.app.copy_to_clipboard(url)
+            self.notify("URL copied (OSC 52)", timeout=3)
+
+    def action_toggle_panel(self) -> None:
+        self.query_one("#panel").toggle_class("hidden")
+
+    def action_toggle_sources(self) -> None:
+        self.query_one("#sources").toggle_class("shown")
