@@ -67,8 +67,11 @@ def model_id(nlp) -> str:
     return f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'model')}-{nlp.meta.get('version', '0')}"
 
 
-def clean_span(text: str, start: int, end: int, label: str = "") -> tuple[int, int]:
-    """Trim determiners, honorifics and possessives from a span; offsets in `text`."""
+def clean_span(text: str, start: int, end: int, label: str = "") -> tuple[int, int, str]:
+    """Trim determiners, honorifics and possessives from a span; offsets in `text`.
+
+    Returns the new offsets and the label: a courtesy title ("Mr", "Dr") makes it a PERSON.
+    """
     strip = LEADING_WORDS | COURTESY | (TITLES if label == "PERSON" else set())
     while True:
         span = text[start:end]
@@ -76,14 +79,19 @@ def clean_span(text: str, start: int, end: int, label: str = "") -> tuple[int, i
         if m and m.group(1).lower() in strip:
             rest = span[m.end():]
             if rest[:1].isupper():
+                if m.group(1).lower() in COURTESY:
+                    label = "PERSON"
                 start += m.end()
                 continue
         break
+    before = text[max(0, start - 5):start].split()
+    if before and before[-1].lower() in COURTESY and text[start:start + 1].isupper():
+        label = "PERSON"
     span = text[start:end]
     m = POSSESSIVE.search(span)
     if m and m.start() > 0:
         end = start + m.start()
-    return start, end
+    return start, end, label
 
 
 def split_span(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -119,13 +127,13 @@ def mentions_from_doc(article: Article, doc) -> list[Mention]:
         if ent.label_ not in LABELS:
             continue
         for s, e in split_span(text, ent.start_char, ent.end_char):
-            s, e = clean_span(text, s, e, ent.label_)
+            s, e, label = clean_span(text, s, e, ent.label_)
             surface = text[s:e]
             if not surface.strip() or not surface[:1].isupper() and not surface[:1].isdigit():
                 continue
             if is_role(text, s, e) or len(surface) > 120:
                 continue
-            found.append(Mention(article.doc, s, e, surface, ent.label_))
+            found.append(Mention(article.doc, s, e, surface, label))
     return found
 
 

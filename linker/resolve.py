@@ -54,7 +54,7 @@ def vote_labels(mentions: list[Mention]) -> list[Mention]:
         if counter["PERSON"] and len(k.split()) > 1:
             for part in k.split():
                 if part in singles:
-                    votes[part]["PERSON"] += counter["PERSON"]
+                    votes[part]["PERSON"] += 2 * counter["PERSON"]
     out = []
     for m in mentions:
         best, n = votes[key(m.text)].most_common(1)[0]

@@ -1,0 +1,36 @@
+# gloss: `make run` opens the reader on the samples, `make test` runs the tests.
+# Both create .venv and install what they need on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO   := samples/demo-bundle.gloss
+
+.PHONY: run test bench demo-bundle clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	@$(BIN)/gloss cache import $(DEMO) >/dev/null || echo "(demo bundle not imported; summaries need 'gloss warm samples')"
+	$(BIN)/gloss samples
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.run
+
+demo-bundle: $(VENV)/.installed
+	$(BIN)/python -m tests.demo_bundle $(DEMO)
+
+clean:
+	rm -rf $(VENV) .pytest_cache bench/results.json

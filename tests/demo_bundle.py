@@ -1,0 +1,36 @@
+"""Build the demo cache bundle shipped in samples/: warm the samples against the test wiki, export.
+
+The summaries in it come from tests/fixtures/wiki/pages.json (short paraphrases of
+each Wikipedia page's opening), served by tests/wiki_server.py.
+Run ``make demo-bundle`` (or ``python -m tests.demo_bundle samples/demo-bundle.gloss``).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.wiki_server import DEFAULT_PAGES, serve
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(out: str) -> int:
+    from tui.cli import main as gloss
+
+    server, stats, _ = serve([DEFAULT_PAGES])
+    url = f"http://127.0.0.1:{server.server_address[1]}/w/api.php"
+    with tempfile.TemporaryDirectory() as cache:
+        common = ["--wiki-api", url, "--cache-dir", cache]
+        if gloss(["warm", str(ROOT / "samples"), *common]) != 0:
+            print("warm failed", file=sys.stderr)
+            return 1
+        if gloss(["cache", "export", out, *common]) != 0:
+            return 1
+    server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "samples" / "demo-bundle.gloss")))
