@@ -1,0 +1,114 @@
+"""Shared fixtures: real wiki servers on 127.0.0.1, temporary caches, a warmed cache."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.wiki_server import DEFAULT_PAGES, Faults, Stats, serve
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLD = FIXTURES / "gold" / "seeds.jsonl"
+MINI = FIXTURES / "mini"
+GLOSS = [sys.executable, "-m", "tui.cli"]
+
+
+@dataclass
+class Wiki:
+    url: str
+    stats: Stats
+    faults: Faults
+    server: object
+
+    def reset(self) -> None:
+        self.faults.update({"latency_ms": 0, "error_rate": 0.0, "ratelimit_rate": 0.0, "hang_rate": 0.0, "garbage_rate": 0.0})
+        with self.stats.lock:
+            self.stats.requests = self.stats.max_in_flight = self.stats.faults = 0
+
+
+def start_wiki(pages: list[Path] | None = None, **faults) -> Wiki:
+    server, stats, f = serve(pages or [DEFAULT_PAGES], **faults)
+    return Wiki(f"http://127.0.0.1:{server.server_address[1]}/w/api.php", stats, f, server)
+
+
+@pytest.fixture(scope="session")
+def wiki():
+    """The test wiki, shared by the session (tests that inject faults use `fresh_wiki`)."""
+    w = start_wiki()
+    yield w
+    w.server.shutdown()
+
+
+@pytest.fixture
+def fresh_wiki():
+    made: list[Wiki] = []
+
+    def make(pages=None, **faults) -> Wiki:
+        w = start_wiki(pages, **faults)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.server.shutdown()
+
+
+@pytest.fixture
+def cache_dir(tmp_path) -> Path:
+    return tmp_path / "cache"
+
+
+def gloss(*args: str, check: bool = False) -> tuple[int, str, str]:
+    """Run the gloss CLI in-process; returns (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from tui.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    if check and code != 0:
+        raise AssertionError(f"gloss {' '.join(args)} exited {code}: {err.getvalue()}")
+    return code, out.getvalue(), err.getvalue()
+
+
+def gloss_proc(*args: str, env: dict | None = None, timeout: float = 120, prefix: list[str] | None = None) -> subprocess.CompletedProcess:
+    """Run gloss as a separate process."""
+    return subprocess.run((prefix or []) + GLOSS + list(args), capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
+
+
+@pytest.fixture(scope="session")
+def warmed(tmp_path_factory, wiki) -> Path:
+    """A cache with the samples warmed against the test wiki (copy it before changing it)."""
+    path = tmp_path_factory.mktemp("warmed") / "cache"
+    gloss("warm", str(SAMPLES), "--wiki-api", wiki.url, "--cache-dir", str(path), check=True)
+    return path
+
+
+@pytest.fixture
+def warm_copy(warmed, tmp_path) -> Path:
+    dest = tmp_path / "warm-cache"
+    shutil.copytree(warmed, dest)
+    return dest
+
+
+def shuffled_pages(tmp_path: Path, seed: int, source: Path = DEFAULT_PAGES) -> Path:
+    """The same wiki with every disambiguation list in another order."""
+    data = json.loads(source.read_text(encoding="utf-8"))
+    rng = random.Random(seed)
+    for page in data["pages"]:
+        rng.shuffle(page["links"])
+    rng.shuffle(data["pages"])
+    out = tmp_path / f"pages-shuffled-{seed}.json"
+    out.write_text(json.dumps(data), encoding="utf-8")
+    return out

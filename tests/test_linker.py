@@ -1,0 +1,120 @@
+"""The linker on the samples, on shuffled disambiguation lists, and on articles of our own."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linker.names import demonym_of, is_short_form, person_compatible
+from linker.ner import clean_span, is_role, split_span
+from tests.conftest import GOLD, MINI, SAMPLES, gloss, shuffled_pages, start_wiki
+
+
+def evaluate(url: str, cache: str, gold=GOLD, docs=SAMPLES) -> dict:
+    code, out, err = gloss("eval", "--gold", str(gold), str(docs), "--wiki-api", url, "--cache-dir", cache, "--json", "--errors")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_bars_on_the_samples(wiki, tmp_path):
+    r = evaluate(wiki.url, str(tmp_path / "c"))
+    wrong = [e for e in r["errors"]]
+    assert r["f1"] >= 0.95, wrong
+    assert r["b3_f1"] >= 0.97
+    assert r["nil_accuracy"] >= 0.75
+    assert r["hard_accuracy"] >= 0.85
+    # Batched: far fewer requests than the 280-odd mentions.
+    assert 0 < r["requests"] <= 40
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_disambiguation_order_carries_no_meaning(tmp_path, seed):
+    w = start_wiki([shuffled_pages(tmp_path, seed)])
+    try:
+        r = evaluate(w.url, str(tmp_path / "c"))
+    finally:
+        w.server.shutdown()
+    assert r["f1"] >= 0.95 and r["b3_f1"] >= 0.97 and r["hard_accuracy"] >= 0.85 and r["nil_accuracy"] >= 0.75
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_our_own_articles_and_wiki(tmp_path, seed):
+    """Other names, same mechanisms: short forms, demonyms, look-alikes, NIL."""
+    w = start_wiki([shuffled_pages(tmp_path, seed, MINI / "pages.json")])
+    try:
+        r = evaluate(w.url, str(tmp_path / "c"), MINI / "gold.jsonl", MINI)
+        code, out, _ = gloss("entities", str(MINI), "--wiki-api", w.url, "--cache-dir", str(tmp_path / "c"), "--json")
+    finally:
+        w.server.shutdown()
+    assert r["f1"] >= 0.95 and r["nil_accuracy"] == 1.0, r["errors"]
+    ents = json.loads(out)["entities"]
+    by_text = {}
+    for e in ents:
+        for m in e["mentions"]:
+            by_text.setdefault(m["text"], set()).add(e["title"])
+    assert by_text["Scholz"] == {"Olaf Scholz"}          # short form, even where spaCy says GPE
+    assert by_text["Macron"] == {"Emmanuel Macron"}      # not the diacritic nor his wife
+    assert by_text["French"] == {"France"}               # demonym -> country
+    assert by_text["Élysée"] == {"Élysée Palace"}        # disambiguated by context
+    assert by_text["Verhoeven"] == {None}                # no article, not the film director
+
+
+def test_entities_json_shape(wiki, warmed):
+    code, out, _ = gloss("entities", str(SAMPLES), "--wiki-api", wiki.url, "--cache-dir", str(warmed), "--json")
+    data = json.loads(out)
+    assert {a["doc"] for a in data["articles"]} == {p.name for p in SAMPLES.glob("*.txt")}
+    texts = {p.name: p.read_text(encoding="utf-8") for p in SAMPLES.glob("*.txt")}
+    wang = next(e for e in data["entities"] if e["title"] == "Wang Yi")
+    assert set(wang) >= {"id", "name", "label", "title", "confidence", "summary", "mentions"}
+    assert set(wang["summary"]) == {"title", "description", "extract", "url"}
+    assert {m["text"] for m in wang["mentions"]} == {"Wang Yi", "Wang"}
+    assert len({m["doc"] for m in wang["mentions"]}) == 4
+    for e in data["entities"]:
+        for m in e["mentions"]:
+            assert texts[m["doc"]][m["start"]:m["end"]] == m["text"]
+    hass = [e for e in data["entities"] if any(m["text"] == "Hass" for m in e["mentions"])]
+    assert hass and all(e["title"] is None and e["summary"] is None for e in hass)
+
+
+def test_span_cleaning():
+    t = "Talks with the United States and Joe Biden’s aides; Mr Blinken met President Xi."
+    s = t.index("the United")
+    assert t[slice(*clean_span(t, s, s + len("the United States"))[:2])] == "United States"
+    s = t.index("Joe")
+    assert t[slice(*clean_span(t, s, s + len("Joe Biden’s"))[:2])] == "Joe Biden"
+    s = t.index("Mr Blinken")
+    a, b, label = clean_span(t, s, s + len("Mr Blinken"), "GPE")
+    assert t[a:b] == "Blinken" and label == "PERSON"
+    s = t.index("President")
+    assert t[slice(*clean_span(t, s, s + len("President Xi"), "PERSON")[:2])] == "Xi"
+    u = "at Beijing’s Diaoyutai State Guesthouse, with the Secretary of State"
+    s = u.index("Beijing")
+    parts = [u[a:b] for a, b in split_span(u, s, u.index(","))]
+    assert parts == ["Beijing", "Diaoyutai State Guesthouse"]
+    s = u.rindex("State")
+    assert is_role(u, s, s + 5)
+
+
+def test_name_matching():
+    assert is_short_form("Blinken", "Antony J. Blinken")
+    assert is_short_form("Anthony Blinken", "Antony Blinken")
+    assert is_short_form("APEC", "Asia-Pacific Economic Cooperation")
+    assert is_short_form("State House", "Diaoyutai State Guesthouse")
+    assert not is_short_form("Qin Kai", "Qin Gang")
+    assert person_compatible("Antony J. Blinken", "Antony Blinken")
+    assert not person_compatible("Ryan Hass", "Robert Hass")
+    assert not person_compatible("Donald Blinken", "Antony Blinken")
+    assert demonym_of("Chinese", "China", [])
+    assert not demonym_of("Chinese", "Beijing", ["Beijing, China"])
+
+
+def test_polite_to_the_wiki(fresh_wiki, tmp_path):
+    """At most four requests in flight, a gloss User-Agent, and retries that honour 429s."""
+    w = fresh_wiki(latency_ms=60, ratelimit_rate=0.15, retry_after=1, seed=3)
+    code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", str(tmp_path / "c"))
+    stats = w.stats.as_dict()
+    assert code == 0, err
+    assert stats["max_in_flight"] <= 4
+    assert stats["faults"] > 0 and "retries 0" not in out
+    assert all(ua.startswith("gloss/") for ua in stats["user_agents"])
