@@ -54,7 +54,6 @@ class Store:
             self.cache = diskcache.Cache(
                 str(self.directory),
                 disk=SafeJSONDisk,
-                disk_compress_level=1,
                 timeout=timeout,
                 size_limit=4 * 2**30,
                 eviction_policy="none",
@@ -89,11 +88,26 @@ class Store:
         self.cache.delete(f"{kind}:{key}", retry=True)
 
     # -- whole-store operations ------------------------------------------------------
+    def _keys(self) -> list[str]:
+        """Every key that decodes as one of ours; rows written by anything else are skipped."""
+        db = sqlite3.connect(f"file:{self.directory / 'cache.db'}?mode=ro", uri=True, timeout=60)
+        try:
+            rows = db.execute("SELECT key, raw FROM Cache ORDER BY rowid").fetchall()
+        finally:
+            db.close()
+        keys = []
+        for key, raw in rows:
+            try:
+                full = self.cache.disk.get(key, bool(raw))
+            except Exception:  # noqa: BLE001 - a foreign or damaged row is not ours
+                continue
+            if isinstance(full, str) and ":" in full:
+                keys.append(full)
+        return keys
+
     def entries(self):
         """Yield (kind, key, value, time) for every readable entry."""
-        for full in list(self.cache.iterkeys()):
-            if not isinstance(full, str) or ":" not in full:
-                continue
+        for full in self._keys():
             kind, key = full.split(":", 1)
             got = self.get(kind, key)
             if got is not None:

@@ -1,0 +1,318 @@
+"""The cache: JSON only, bundles, offline, freshness, failures, sharing between processes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cache.bundle import BundleError, export, import_bundle, read_bundle
+from cache.store import Store
+from tests.conftest import ROOT, SAMPLES, gloss, gloss_proc
+
+
+def snapshot(path: Path) -> dict:
+    store = Store(path)
+    try:
+        return {(k, key): (v, t) for k, key, v, t in store.entries()}
+    finally:
+        store.close()
+
+
+def linked_with_summaries(out: str) -> tuple[int, int]:
+    ents = json.loads(out)["entities"]
+    linked = [e for e in ents if e["title"]]
+    return len(linked), sum(1 for e in linked if e["summary"] and e["summary"]["extract"])
+
+
+class Payload:
+    """Unpickling this writes a marker file: proof that code ran."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_values_are_json_on_disk(warmed):
+    db = sqlite3.connect(warmed / "cache.db")
+    modes = {m for (m,) in db.execute("SELECT DISTINCT mode FROM Cache")}
+    db.close()
+    assert modes <= {1, 2}  # raw and binary: what JSONDisk writes; never the serialised-object mode
+
+
+def test_crafted_payload_in_bundle_and_cache_runs_nothing(tmp_path, warm_copy):
+    import pickle
+
+    marker = tmp_path / "pwned"
+    before = snapshot(warm_copy)
+    evil = tmp_path / "evil.gloss"
+    evil.write_bytes(gzip.compress(pickle.dumps(Payload(str(marker)))))
+    code, _, err = gloss("cache", "import", str(evil), "--cache-dir", str(warm_copy))
+    assert code == 1 and "not valid JSON" in err and "unchanged" in err
+    raw = tmp_path / "raw.gloss"
+    raw.write_bytes(pickle.dumps(Payload(str(marker))))
+    assert gloss("cache", "import", str(raw), "--cache-dir", str(warm_copy))[0] == 1
+    # A row whose value is a serialised object, planted in the cache database itself, is refused too.
+    store = Store(warm_copy)
+    store.set("page", "en.wikipedia.org|en|Evil", {"title": "Evil", "missing": True})
+    store.close()
+    db = sqlite3.connect(warm_copy / "cache.db")
+    db.execute("UPDATE Cache SET mode = 4, value = ? WHERE rowid = (SELECT MAX(rowid) FROM Cache)", (pickle.dumps(Payload(str(marker))),))
+    db.commit()
+    db.close()
+    store = Store(warm_copy)
+    assert store.get("page", "en.wikipedia.org|en|Evil") is None
+    assert len(list(store.entries())) == len(before)
+    store.close()
+    assert not marker.exists()
+    after = snapshot(warm_copy)
+    assert {k: v for k, v in after.items() if k[1] != "en.wikipedia.org|en|Evil"} == before
+
+
+def test_bundle_round_trip_then_offline_without_network(wiki, warmed, tmp_path):
+    bundle = tmp_path / "b.gloss"
+    code, out, _ = gloss("cache", "export", str(bundle), "--cache-dir", str(warmed))
+    assert code == 0 and bundle.stat().st_size > 1000
+    second = tmp_path / "second"
+    assert gloss("cache", "import", str(bundle), "--cache-dir", str(second))[0] == 0
+    code, out, err = gloss("entities", str(SAMPLES), "--offline", "--json", "--cache-dir", str(second))
+    linked, with_summary = linked_with_summaries(out)
+    assert linked >= 40 and with_summary == linked
+
+
+def test_partial_bundle_has_what_the_articles_need(wiki, warmed, tmp_path):
+    one = SAMPLES / "003_2a14725d733e4992.txt"
+    bundle = tmp_path / "part.gloss"
+    assert gloss("cache", "export", str(bundle), str(one), "--cache-dir", str(warmed))[0] == 0
+    full = tmp_path / "full.gloss"
+    gloss("cache", "export", str(full), "--cache-dir", str(warmed))
+    assert 0 < len(read_bundle(bundle)) < len(read_bundle(full))
+    other = tmp_path / "other"
+    gloss("cache", "import", str(bundle), "--cache-dir", str(other))
+    code, out, _ = gloss("entities", str(one), "--offline", "--json", "--cache-dir", str(other))
+    linked, with_summary = linked_with_summaries(out)
+    assert linked > 10 and with_summary == linked
+
+
+def _rewrite(bundle: Path, out: Path, change) -> Path:
+    doc = json.loads(gzip.decompress(bundle.read_bytes()))
+    change(doc)
+    out.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    return out
+
+
+def test_bad_bundles_are_refused_and_leave_the_cache_alone(warmed, warm_copy, tmp_path):
+    good = tmp_path / "good.gloss"
+    gloss("cache", "export", str(good), "--cache-dir", str(warmed))
+    data = good.read_bytes()
+    bad = {
+        "truncated": data[: len(data) // 2],
+        "garbage": os.urandom(3000),
+        "empty": b"",
+    }
+    for name, blob in bad.items():
+        (tmp_path / name).write_bytes(blob)
+
+    def tamper(doc):
+        doc["entries"][0][2] = "tampered"
+
+    def newer(doc):
+        doc["version"] = 99
+
+    def wrong_types(doc):
+        from cache.bundle import _digest
+
+        doc["entries"][0][3] = "yesterday"
+        doc["sha256"] = _digest(doc["entries"])
+
+    def foreign(doc):
+        doc["format"] = "something-else"
+
+    files = [tmp_path / n for n in bad] + [
+        _rewrite(good, tmp_path / "tamper.gloss", tamper),
+        _rewrite(good, tmp_path / "newer.gloss", newer),
+        _rewrite(good, tmp_path / "types.gloss", wrong_types),
+        _rewrite(good, tmp_path / "foreign.gloss", foreign),
+        tmp_path / "missing.gloss",
+    ]
+    before = snapshot(warm_copy)
+    messages = []
+    for f in files:
+        code, out, err = gloss("cache", "import", str(f), "--cache-dir", str(warm_copy))
+        assert code == 1, f
+        assert "unchanged" in err and "Traceback" not in err
+        messages.append(err)
+    assert any("checksum" in m for m in messages)
+    assert any("newer gloss" in m for m in messages)
+    assert any("wrong shape" in m for m in messages)
+    assert snapshot(warm_copy) == before
+
+
+def test_import_merges_newer_entries(tmp_path):
+    a, b = Store(tmp_path / "a"), Store(tmp_path / "b")
+    a.set("alias", "k1", "old", when=100.0)
+    a.set("alias", "k2", "mine", when=300.0)
+    b.set("alias", "k1", "new", when=200.0)
+    b.set("alias", "k2", "theirs", when=250.0)
+    export(b, tmp_path / "b.gloss")
+    r = import_bundle(a, tmp_path / "b.gloss")
+    assert (a.get("alias", "k1")[0], a.get("alias", "k2")[0]) == ("new", "mine")
+    assert r["updated"] == 1 and r["kept"] == 1
+
+
+def test_second_warm_makes_no_requests(fresh_wiki, tmp_path):
+    w = fresh_wiki()
+    cache = str(tmp_path / "c")
+    code, out, _ = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", cache)
+    assert code == 0 and "42 linked" in out
+    first = w.stats.as_dict()["requests"]
+    code, out, _ = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", cache)
+    assert code == 0 and "requests 0" in out and w.stats.as_dict()["requests"] == first
+
+
+def test_failures_are_not_cached_as_missing_and_a_later_warm_fills_gaps(fresh_wiki, tmp_path):
+    w = fresh_wiki(error_rate=0.5, garbage_rate=0.2, seed=11)
+    cache = str(tmp_path / "c")
+    started = time.monotonic()
+    code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", cache, "--timeout", "2")
+    assert time.monotonic() - started < 90
+    assert code == 1 and "failures" in out
+    store = Store(cache)
+    missing = [k for kind, k, v, _ in store.entries() if kind == "page" and v.get("missing")]
+    store.close()
+    assert all("|" in k for k in missing)
+    assert not any(k.endswith(("|Antony Blinken", "|China", "|Wang Yi")) for k in missing)
+    w.reset()
+    code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", cache)
+    assert code == 0, err
+    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--cache-dir", cache)
+    assert linked_with_summaries(out) == (42, 42)
+
+
+def test_missing_titles_are_cached_as_missing(fresh_wiki, tmp_path):
+    w = fresh_wiki()
+    from linker.wiki import WikiGateway
+
+    store = Store(tmp_path / "c")
+    gw = WikiGateway(w.url, store=store)
+    assert gw.lookup(["Bonnie Glaser"])["Bonnie Glaser"]["missing"] is True
+    gw2 = WikiGateway(w.url, store=store, offline=True)
+    assert gw2.lookup(["Bonnie Glaser"])["Bonnie Glaser"]["missing"] is True
+
+
+def test_offline_never_opens_a_socket(warmed, monkeypatch, tmp_path):
+    attempts = []
+
+    def guard(self, *args, **kwargs):
+        attempts.append(args)
+        raise OSError("network use in offline mode")
+
+    monkeypatch.setattr(socket.socket, "connect", guard)
+    monkeypatch.setattr(socket.socket, "connect_ex", guard)
+    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--cache-dir", str(warmed))
+    assert code == 0 and linked_with_summaries(out)[0] == 42
+    # A cold cache offline: misses say "not cached yet", never "no article".
+    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--cache-dir", str(tmp_path / "empty"))
+    assert "not cached yet" in out and "(no article)" not in out
+    assert attempts == []
+
+
+@pytest.mark.skipif(not shutil.which("unshare"), reason="needs unshare")
+def test_offline_under_unshare_and_strace(warmed, tmp_path):
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("unshare -n is not permitted here")
+    r = gloss_proc("entities", str(SAMPLES), "--offline", "--json", "--cache-dir", str(warmed), prefix=["unshare", "-n"])
+    assert r.returncode == 0, r.stderr
+    assert linked_with_summaries(r.stdout)[1] == 42
+    # Without --offline and without a network: one clear notice, the cache still serves.
+    r = gloss_proc("entities", str(SAMPLES), "--cache-dir", str(tmp_path / "cold"), prefix=["unshare", "-n"], timeout=60)
+    assert r.returncode == 0 and r.stderr.count("cannot reach") == 1 and "Traceback" not in r.stderr
+    if shutil.which("strace"):
+        log = tmp_path / "strace.txt"
+        r = gloss_proc("entities", str(SAMPLES), "--offline", "--cache-dir", str(warmed), prefix=["strace", "-f", "-e", "trace=connect", "-o", str(log)])
+        assert r.returncode == 0
+        assert "AF_INET" not in log.read_text()
+
+
+def test_stale_entries_are_refreshed_by_an_online_warm(fresh_wiki, warm_copy):
+    w = fresh_wiki()
+    store = Store(warm_copy)
+    for kind, key, value, _ in list(store.entries()):
+        if kind in ("page", "alias", "search"):
+            store.set(kind, key, value, when=time.time() - 60 * 86400)
+    store.close()
+    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--cache-dir", str(warm_copy))
+    assert code == 0 and "Wang Yi" in out
+    code, out, _ = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", str(warm_copy), "--max-age", "30")
+    assert code == 0 and w.stats.as_dict()["requests"] > 5
+
+
+def test_stats_and_clear(warm_copy):
+    code, out, _ = gloss("cache", "stats", "--cache-dir", str(warm_copy))
+    assert code == 0 and "page" in out and "annotation" in out and "oldest" in out
+    code, out, _ = gloss("cache", "clear", "--cache-dir", str(warm_copy))
+    assert code == 0
+    assert "0 entries" in gloss("cache", "stats", "--cache-dir", str(warm_copy))[1]
+
+
+def test_corrupt_cache_directory_gets_a_clear_message(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "cache.db").write_bytes(b"this is not a database" * 100)
+    r = gloss_proc("entities", str(SAMPLES), "--offline", "--cache-dir", str(bad))
+    assert r.returncode == 2 and "gloss cache clear" in r.stderr and "Traceback" not in r.stderr
+    r = gloss_proc("cache", "clear", "--cache-dir", str(bad))
+    assert r.returncode == 0
+    assert gloss_proc("cache", "stats", "--cache-dir", str(bad)).returncode == 0
+
+
+READER = """
+import sys, time
+from cache.store import Store
+from cache.library import Library
+from linker.articles import load_articles
+arts, _ = load_articles([sys.argv[2]])
+end = time.time() + float(sys.argv[3])
+n = 0
+while time.time() < end:
+    lib = Library(Store(sys.argv[1]), offline=True)
+    out = lib.entities(arts)
+    assert len(out.entities) > 10
+    n += 1
+print(n)
+"""
+
+
+def test_four_readers_and_a_warm_share_one_cache(wiki, warmed, tmp_path):
+    cache = tmp_path / "shared"
+    shutil.copytree(warmed, cache)
+    extra = tmp_path / "more"
+    extra.mkdir()
+    for p in SAMPLES.glob("*.txt"):  # new articles for the warm to add while others read
+        (extra / ("copy-" + p.name)).write_text(p.read_text(encoding="utf-8") + "\nAn extra line.\n", encoding="utf-8")
+    readers = [
+        subprocess.Popen([sys.executable, "-c", READER, str(cache), str(SAMPLES), "6"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    warm = subprocess.Popen([sys.executable, "-m", "tui.cli", "warm", str(extra), "--wiki-api", wiki.url, "--cache-dir", str(cache)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    outs = [p.communicate(timeout=120) for p in readers]
+    wout, werr = warm.communicate(timeout=120)
+    assert warm.returncode == 0, werr
+    for p, (out, err) in zip(readers, outs):
+        assert p.returncode == 0, err
+        assert int(out.strip()) >= 1
+    code, out, _ = gloss("entities", str(extra), "--offline", "--json", "--cache-dir", str(cache))
+    assert linked_with_summaries(out)[1] >= 40
