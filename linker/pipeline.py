@@ -203,8 +203,11 @@ class Linker:
                 ent.status = NIL if st == LINKED else st
             if ent.title and ent.title in by_title:
                 into = by_title[ent.title]
+                if len(ent.mentions) > len(into.mentions):
+                    into.name = ent.name  # the name most used for it
                 into.mentions.extend(ent.mentions)
                 into.confidence = max(into.confidence, ent.confidence)
+                into.candidates = into.candidates or ent.candidates
                 continue
             if ent.title:
                 by_title[ent.title] = ent

@@ -50,7 +50,7 @@ class IndexScreen(ModalScreen[str | None]):
             per = self.corpus.per_source(e.id)
             line = Text(visible(e.name[:40]), style="bold")
             line.append(f"  {e.label}", style="dim")
-            line.append(f"  {len(e.mentions)} in {len(per)} sources: ")
+            line.append(f"  {len(e.mentions)} in {len(per)} source{'s' if len(per) != 1 else ''}: ")
             line.append(" ".join(f"{d + 1}:{n}" for d, n in per[:8]), style="dim")
             line.append("  " + (visible(e.title) if e.title else "no article"), style="italic")
             shown.append(Option(line, id=e.id))

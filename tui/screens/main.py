@@ -178,7 +178,7 @@ class MainScreen(Screen):
                 t.append(f"cached {age / 86400:.0f} days ago\n", style="dim")
         t.append(f"\nconfidence {ent.confidence:.2f}" + (" (set by you)" if ent.overridden else "") + "\n", style="dim")
         sources = self.corpus.per_source(ent.id)
-        t.append(f"{len(ent.mentions)} mentions in {len(sources)} sources\n", style="bold")
+        t.append(f"{len(ent.mentions)} mention{'s' if len(ent.mentions) != 1 else ''} in {len(sources)} source{'s' if len(sources) != 1 else ''}\n", style="bold")
         for d, n in sources:
             mark = "▸ " if d == self.doc else "  "
             t.append(f"{mark}{visible(self.articles[d].title[:34])}: {n}\n")

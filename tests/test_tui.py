@@ -1,0 +1,237 @@
+"""The reader, driven with keys through Textual's Pilot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from cache.library import Library
+from cache.store import Store
+from linker.articles import load_articles
+from tests.conftest import ROOT, SAMPLES
+from tui.app import GlossApp
+from tui.article_view import ArticleView
+from tui.screens.main import MainScreen
+
+
+def make_app(cache, url=None, paths=(SAMPLES,), offline=True) -> GlossApp:
+    articles, _ = load_articles(list(paths))
+    lib = Library(Store(cache), api_url=url or "https://en.wikipedia.org/w/api.php", offline=offline)
+    return GlossApp(articles, lib, [str(p) for p in paths])
+
+
+async def ready(app, pilot) -> MainScreen:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return app.screen
+
+
+def status(screen: MainScreen) -> str:
+    return str(screen.query_one("#status").render())
+
+
+def panel(screen: MainScreen) -> str:
+    return str(screen.query_one("#panel-body").render())
+
+
+def select(screen: MainScreen, title: str) -> None:
+    ent = next(e for e in screen.corpus.entities.values() if e.title == title)
+    screen.select_entity(ent.id)
+
+
+async def test_walk_all_mentions_of_one_entity_across_sources(warmed):
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(app, pilot)
+        app.screen.query_one(ArticleView).focus()
+        await pilot.press("x")
+        await pilot.press(*"wang yi")
+        await pilot.press("enter")
+        await pilot.pause()
+        ent = screen.corpus.entities[screen.selected]
+        assert ent.title == "Wang Yi"
+        assert "Chinese diplomat" in panel(screen) and "10 mentions in 4 sources" in panel(screen)
+        seen_docs, positions = set(), []
+        for _ in range(len(ent.mentions)):
+            positions.append(screen.pos)
+            seen_docs.add(screen.doc)
+            placed = screen.corpus.mention(screen.pos)
+            assert placed.entity == ent.id
+            assert screen.corpus.articles[screen.doc].text[placed.mention.start:placed.mention.end] in ("Wang Yi", "Wang")
+            await pilot.press("n")
+        assert len(seen_docs) == 4 and len(set(positions)) == len(ent.mentions)
+        assert screen.pos == positions[0]  # wrapped around
+        assert f"1/{len(ent.mentions)} · source 1 of 4" in status(screen)
+        await pilot.press("N")
+        assert screen.pos == positions[-1] and f"{len(ent.mentions)}/{len(ent.mentions)}" in status(screen)
+        await pilot.press("u")
+        assert screen.pos == positions[0]
+
+
+async def test_mentions_in_article_sources_and_scrolling(warmed):
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(app, pilot)
+        await pilot.press("right_square_bracket")
+        first = screen.pos
+        assert first == (0, 0) and screen.selected
+        await pilot.press("right_square_bracket", "right_square_bracket", "left_square_bracket")
+        assert screen.pos == (0, 1)
+        await pilot.press("J")
+        assert screen.doc == 1 and "[2/5]" in status(screen)
+        await pilot.press("K", "K")
+        assert screen.doc == 4
+        view = screen.query_one(ArticleView)
+        await pilot.press("G")
+        assert view.scroll_offset.y == view.max_scroll_y > 0
+        await pilot.press("g")
+        assert view.scroll_offset.y == 0
+        await pilot.press("j", "j", "space")
+        assert view.scroll_offset.y > 2
+        await pilot.press("b")
+        assert view.scroll_offset.y < 5
+
+
+async def test_compare_view_lists_sentences_by_source_and_jumps(warmed):
+    app = make_app(warmed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(app, pilot)
+        select(screen, "Qin Gang")
+        await pilot.press("c")
+        await pilot.pause()
+        from textual.widgets import OptionList
+
+        options = app.screen.query_one(OptionList)
+        texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        headers = [t for t in texts if not t.startswith("  ")]
+        assert len(headers) == 3 and all("Qin" in t for t in texts if t.startswith("  "))
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert screen.corpus.entities[screen.selected].title == "Qin Gang"
+
+
+async def test_index_filters_and_search_finds_text(warmed):
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(app, pilot)
+        await pilot.press("x", *"glaser", "enter")
+        await pilot.pause()
+        ent = screen.corpus.entities[screen.selected]
+        assert ent.name == "Bonnie Glaser" and "No Wikipedia article" in panel(screen)
+        await pilot.press("slash", *"balloon", "enter")
+        await pilot.pause()
+        view = screen.query_one(ArticleView)
+        assert view.matches and all(view.text[s:e].lower() == "balloon" for s, e in view.matches)
+
+
+async def test_fix_a_link_survives_restart(warm_copy):
+    app = make_app(warm_copy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(app, pilot)
+        select(screen, "Washington, D.C.")
+        await pilot.press("e")
+        await pilot.pause()
+        from textual.widgets import OptionList
+
+        options = app.screen.query_one(OptionList)
+        target = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == "Washington (state)")
+        options.highlighted = target
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        titles = {e.title for e in screen.corpus.entities.values()}
+        assert "Washington (state)" in titles and "Washington, D.C." not in titles
+    app2 = make_app(warm_copy)
+    async with app2.run_test(size=(100, 30)) as pilot:
+        screen = await ready(app2, pilot)
+        ent = next(e for e in screen.corpus.entities.values() if e.name == "Washington")
+        assert ent.title == "Washington (state)" and ent.overridden
+
+
+async def test_help_palette_panel_url_and_quit(warmed):
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.press("p")
+        assert screen.query_one("#panel").has_class("hidden")
+        await pilot.press("p", "right_square_bracket", "o")
+        await pilot.pause()
+        assert any("wikipedia.org/wiki/" in str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"entity index", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "IndexScreen"
+        await pilot.press("escape", "q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_cold_articles_open_at_once_then_gain_highlights(fresh_wiki, tmp_path):
+    w = fresh_wiki()
+    app = make_app(tmp_path / "cold", url=w.url, paths=[SAMPLES / "000_8e48cc3b7f7952b2.txt"], offline=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one(ArticleView).text.startswith("There is no expectation")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.corpus.entities and screen.query_one(ArticleView).spans
+        assert not screen.busy
+
+
+async def test_text_is_data_not_markup_or_escapes(tmp_path, fresh_wiki):
+    doc = tmp_path / "hostile.txt"
+    doc.write_text("[bold]Not bold[/bold] and [link=http://x]no link[/link] \x1b[31mred?\x1b[0m \x07 Angela Merkel met Emmanuel Macron in Paris.\n", encoding="utf-8")
+    w = fresh_wiki()
+    app = make_app(tmp_path / "c", url=w.url, paths=[doc], offline=False)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await ready(app, pilot)
+        view = screen.query_one(ArticleView)
+        line = "".join("".join(seg.text for seg in view.render_line(y)).strip() for y in range(len(view.lines)))
+        assert "[bold]Not bold[/bold]" in line and "[link=http://x]" in line
+        assert "\x1b" not in line and "␛[31m" in line and "\x07" not in line
+
+
+def test_warm_start_never_imports_spacy(warmed):
+    code = f"""
+import sys, asyncio
+sys.path.insert(0, {str(ROOT)!r})
+from tests.test_tui import make_app
+from pathlib import Path
+app = make_app(Path({str(warmed)!r}))
+async def main():
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.corpus.entities
+asyncio.run(main())
+print("spacy" in sys.modules, "thinc" in sys.modules)
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "False False"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("view", ["main", "index", "compare"])
+def test_snapshots(snap_compare, warmed, size, view):
+    keys = {"main": ["x", *"wang yi", "enter"], "index": ["x"], "compare": ["x", *"qin", "enter", "c"]}[view]
+
+    async def settle(pilot):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(warmed), terminal_size=size, press=keys, run_before=settle)
