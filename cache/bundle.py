@@ -69,7 +69,7 @@ def _valid_value(kind: str, value) -> bool:
     if kind == "corpus":
         return isinstance(value, dict) and isinstance(value.get("entities"), list)
     if kind == "override":
-        return value is None or isinstance(value, str)
+        return isinstance(value, dict) and all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items())
     return False
 
 

@@ -97,11 +97,16 @@ class Library:
 
     # -- overrides -----------------------------------------------------------------
     def overrides(self) -> dict[str, str | None]:
-        return {key: value for kind, key, value, _ in self.store.entries() if kind == "override"}
+        hit = self.store.get("override", "links")
+        if hit is None or not isinstance(hit[0], dict):
+            return {}
+        return {str(k): (v if isinstance(v, str) else None) for k, v in hit[0].items()}
 
     def set_override(self, entity: Entity, title: str | None) -> None:
         """Pin an entity to a page (or to "no article"); survives restarts and re-warms."""
-        self.store.set("override", override_key(entity.name, entity.label), title)
+        current = self.overrides()
+        current[override_key(entity.name, entity.label)] = title
+        self.store.set("override", "links", current)
 
     # -- linking -------------------------------------------------------------------
     def corpus_key(self, articles: list[Article], overrides: dict) -> str:

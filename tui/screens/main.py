@@ -60,6 +60,7 @@ class MainScreen(Screen):
         self.history: list[tuple[int, Pos | None, str | None]] = []
         self.busy = "opening…"
         self.search_term = ""
+        self.pending: str | None = None  # an action asked for before the entities arrived
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -84,6 +85,9 @@ class MainScreen(Screen):
         self.open_doc(self.doc, keep_scroll=True)
         if message.notice:
             self.notify(message.notice, title="Offline", severity="warning", timeout=8)
+        if self.pending:
+            action, self.pending = self.pending, None
+            self.run_action(action)
 
     def on_progressed(self, message: Progressed) -> None:
         self.busy = f"annotating {message.done}/{message.total}…" if message.stage == "annotate" else "linking…"
@@ -249,9 +253,19 @@ class MainScreen(Screen):
         self.selected = entity_id
         self.go(self.corpus.jump(entity_id, None, True), remember=True)
 
+    def wait_for_entities(self, action: str) -> bool:
+        """While annotation runs, remember the action and do it when the entities arrive."""
+        if self.busy and not self.corpus.entities:
+            self.pending = action
+            self.notify("Still annotating: this opens when the entities are ready", timeout=3)
+            return True
+        return False
+
     def action_index(self) -> None:
         from tui.screens.index import IndexScreen
 
+        if self.wait_for_entities("index"):
+            return
         self.app.push_screen(IndexScreen(self.corpus), lambda eid: eid and self.select_entity(eid))
 
     def action_compare(self) -> None:
