@@ -1,0 +1,182 @@
+"""Hostile input: bad files, odd text, wiki faults. Clear reasons, no crash, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linker.articles import MAX_BYTES, decode, load_articles
+from linker.model import Article
+from linker.ner import mentions_from_doc
+from linker.pipeline import Linker
+from linker.wiki import MemoryStore, WikiGateway
+from tests.conftest import ROOT, SAMPLES, gloss, start_wiki
+from tui.article_view import visible, wrap
+
+
+def test_bad_files_get_a_reason_and_the_others_still_open(tmp_path, monkeypatch):
+    good = tmp_path / "good.txt"
+    good.write_text("Angela Merkel visited Paris.", encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_text("  \n\t\n", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 10)
+    (tmp_path / "latin1.txt").write_bytes("Café owners in Zürich met François Hollande.".encode("latin-1"))
+    (tmp_path / "utf16.txt").write_bytes("\ufeffOlaf Scholz spoke in Berlin.".encode("utf-16-le").replace(b"\xff\xfe\xff\xfe", b"\xff\xfe"))
+    (tmp_path / "huge.txt").write_bytes(b"word " * (MAX_BYTES // 5 + 10))
+    (tmp_path / "longline.md").write_text("Berlin " * 50_000, encoding="utf-8")
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    (tmp_path / "locked.txt").write_text("secret", encoding="utf-8")
+    original = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    articles, problems = load_articles([tmp_path])
+    opened = {a.doc for a in articles}
+    assert {"good.txt", "latin1.txt", "utf16.txt", "longline.md"} <= opened
+    reasons = {Path(p.path).name: p.reason for p in problems}
+    assert reasons["empty.txt"] == "empty file" and reasons["blank.txt"] == "empty file"
+    assert "binary" in reasons["binary.txt"]
+    assert "too large" in reasons["huge.txt"]
+    assert "permission denied" in reasons["locked.txt"]
+    assert "Latin-1" in reasons["latin1.txt"]
+    assert next(a for a in articles if a.doc == "latin1.txt").text.startswith("Café")
+    assert next(a for a in articles if a.doc == "utf16.txt").text == "Olaf Scholz spoke in Berlin."
+    assert all("\n" not in str(p) for p in problems)
+
+
+def test_a_folder_with_thousands_of_files(tmp_path):
+    for i in range(3000):
+        (tmp_path / f"{i:05}.txt").write_text(f"Story {i} about Berlin.", encoding="utf-8")
+    started = time.monotonic()
+    articles, problems = load_articles([tmp_path])
+    assert len(articles) == 3000 and not problems
+    assert time.monotonic() - started < 10
+
+
+def test_cli_reports_bad_paths_in_one_line_each(tmp_path, wiki):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    code, out, err = gloss("entities", str(tmp_path), str(tmp_path / "nope.txt"), "--offline", "--cache-dir", str(tmp_path / "c"))
+    assert code == 2 and "empty file" in err and "no such file" in err and "no readable articles" in err
+
+
+hostile_text = st.lists(
+    st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(["\x1b[31m", "\x1b]8;;http://x\x07", "[bold]", "[/]", "[link=http://evil]", "\x00", "\r", "\u202e", "Mr ", "the ", "’s", "-", " "]),
+        st.sampled_from(["Angela Merkel", "Paris", "Mr Blinken", "China", "US-China", "Beijing’s Diaoyutai State Guesthouse"]),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_text)
+def test_any_text_loads_annotates_and_renders_as_data(text):
+    from linker.ner import load_model
+
+    data = text.encode("utf-8", "surrogatepass")
+    decoded, _ = decode(data)
+    if decoded is None or not decoded.strip():
+        return
+    article = Article(doc="x.txt", text=decoded.replace("\r\n", "\n").replace("\r", "\n"), title="x")
+    nlp = load_model()
+    mentions = mentions_from_doc(article, nlp(article.text))
+    for m in mentions:
+        assert article.text[m.start:m.end] == m.text
+    entities = Linker(WikiGateway(store=MemoryStore(), offline=True)).link([article], {"x.txt": mentions})
+    assert all(e.status in ("nil", "not_cached", "linked") for e in entities)
+    shown = visible(article.text)
+    assert len(shown) == len(article.text)
+    assert not any(ord(c) < 32 and c != "\n" for c in shown) and "\x1b" not in shown
+    for a, b in wrap(article.text, 40):
+        assert 0 <= a <= b <= len(article.text)
+
+
+def test_wiki_faults_end_in_bounded_time_and_later_warm_fills_gaps(tmp_path):
+    """Hangs, 429 storms with Retry-After, 5xx and garbage, then a healthy wiki."""
+    w = start_wiki(hang_rate=0.05, hang_seconds=30, ratelimit_rate=0.3, retry_after=1, error_rate=0.15, garbage_rate=0.1, seed=5)
+    cache = str(tmp_path / "c")
+    try:
+        started = time.monotonic()
+        code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", cache, "--timeout", "2")
+        took = time.monotonic() - started
+        faults = w.stats.as_dict()["faults"]
+        assert took < 120 and faults > 5
+        assert "warmed 5 articles" in out and "Traceback" not in err
+        w.faults.update({"hang_rate": 0, "ratelimit_rate": 0, "error_rate": 0, "garbage_rate": 0})
+        code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", cache)
+        assert code == 0, err
+        code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--cache-dir", cache)
+        ents = json.loads(out)["entities"]
+        assert sum(1 for e in ents if e["title"] and e["summary"]) == 42
+    finally:
+        w.server.shutdown()
+
+
+def test_odd_pages_huge_extracts_and_self_linking_disambiguation(tmp_path):
+    pages = {"site": "en.wikipedia.org", "pages": [
+        {"title": "Zoë Ångström-Ñúñez", "pageid": 9000, "description": "Fictional scientist (born 1970)", "summary": "Zoë Ångström-Ñúñez is a scientist. " + "x" * 5_000_000,
+         "categories": ["Living people", "1970 births"], "redirects_from": ["Zoe Angstrom"], "disambiguation": False, "links": []},
+        {"title": "Loop", "pageid": 9001, "description": "Topics referred to by the same term", "summary": "Loop may refer to:", "categories": ["Disambiguation pages"],
+         "redirects_from": [], "disambiguation": True, "links": ["Loop", "Loop (disambiguation)"]},
+        {"title": "Loop (disambiguation)", "pageid": 9002, "description": "", "summary": "", "categories": ["Disambiguation pages"],
+         "redirects_from": [], "disambiguation": True, "links": ["Loop"]},
+    ]}
+    f = tmp_path / "odd.json"
+    f.write_text(json.dumps(pages), encoding="utf-8")
+    doc = tmp_path / "odd.txt"
+    doc.write_text("Zoë Ångström-Ñúñez spoke about Loop in Stockholm. Ångström-Ñúñez smiled.", encoding="utf-8")
+    w = start_wiki([f])
+    try:
+        code, out, err = gloss("entities", str(doc), "--wiki-api", w.url, "--cache-dir", str(tmp_path / "c"), "--json")
+    finally:
+        w.server.shutdown()
+    assert code == 0, err
+    ents = json.loads(out)["entities"]
+    zoe = [e for e in ents if e["title"] == "Zoë Ångström-Ñúñez"]
+    assert zoe and len(zoe[0]["summary"]["extract"]) <= 20_000
+
+
+def test_interrupted_warm_leaves_a_consistent_cache(tmp_path):
+    w = start_wiki(latency_ms=150)
+    cache = tmp_path / "c"
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", str(cache)],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(6)
+        proc.send_signal(2)
+        out, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err
+        code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", str(cache))
+        assert code == 0, err
+        assert "42 linked" in out
+    finally:
+        w.server.shutdown()
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/bin/mount"), reason="needs root to mount a tiny tmpfs")
+def test_full_disk_gives_a_clear_message_and_keeps_the_cache(tmp_path, warmed):
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mnt)], capture_output=True).returncode != 0:
+        pytest.skip("cannot mount tmpfs here")
+    try:
+        bundle = tmp_path / "b.gloss"
+        gloss("cache", "export", str(bundle), "--cache-dir", str(warmed))
+        (mnt / "filler").write_bytes(b"\0" * 200_000)
+        code, out, err = gloss("cache", "import", str(bundle), "--cache-dir", str(mnt / "cache"))
+        assert code != 0 and "Traceback" not in err and ("No space" in err or "full" in err or "cannot" in err)
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
