@@ -131,10 +131,13 @@ class Stats:
         self.max_in_flight = 0
         self.faults = 0
         self.user_agents: set[str] = set()
+        self.queries: list[str] = []
 
-    def enter(self, agent: str) -> None:
+    def enter(self, agent: str, query: str = "") -> None:
         with self.lock:
             self.requests += 1
+            if len(self.queries) < 10000:
+                self.queries.append(query)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             self.user_agents.add(agent)
@@ -279,7 +282,7 @@ def make_handler(wiki: Wiki, faults: Faults, stats: Stats):
             if url.path != "/w/api.php":
                 self.send_json(404, b'{"error": "not found"}')
                 return
-            stats.enter(self.headers.get("User-Agent", ""))
+            stats.enter(self.headers.get("User-Agent", ""), url.query)
             try:
                 self.answer(url.query)
             finally:

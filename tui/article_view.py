@@ -12,7 +12,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -111,10 +111,26 @@ class ArticleView(ScrollView, can_focus=True):
         self.scroll_to(0, 0, animate=False)
 
     def mark(self, selected: str | None, current: tuple[int, int] | None) -> None:
-        """Change which entity and which mention stand out: only styles change."""
-        self.selected, self.current = selected, current
-        self._cache.clear()
-        self.refresh()
+        """Change which entity and which mention stand out: only styles change.
+
+        When only the current mention moves, just the lines it leaves and enters are redrawn.
+        """
+        if selected != self.selected:
+            self.selected, self.current = selected, current
+            self._cache.clear()
+            self.refresh()
+            return
+        lines = set()
+        for span in (self.current, current):
+            if span:
+                lines.update(range(self.line_of(span[0]), self.line_of(max(span[0], span[1] - 1)) + 1))
+        self.current = current
+        top = self.scroll_offset.y
+        width = self.size.width
+        for y in lines:
+            self._cache.pop(y, None)
+            if top <= y < top + self.size.height:
+                self.refresh(Region(0, y - top, width, 1))
 
     def _rewrap(self) -> None:
         width = max(self.scrollable_content_region.width - 1, 10)

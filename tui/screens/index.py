@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 from tui.article_view import visible
 from tui.navigation import Corpus
 
-SHOWN = 300
+SHOWN = 120
 
 
 class IndexScreen(ModalScreen[str | None]):
@@ -48,7 +48,7 @@ class IndexScreen(ModalScreen[str | None]):
             if term and term not in hay:
                 continue
             per = self.corpus.per_source(e.id)
-            line = Text(visible(e.name[:40]), style="bold")
+            line = Text(visible(e.name[:40]), style="bold", no_wrap=True, overflow="ellipsis")
             line.append(f"  {e.label}", style="dim")
             line.append(f"  {len(e.mentions)} in {len(per)} source{'s' if len(per) != 1 else ''}: ")
             line.append(" ".join(f"{d + 1}:{n}" for d, n in per[:8]), style="dim")

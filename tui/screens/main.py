@@ -14,9 +14,11 @@ from textual.widgets.option_list import Option
 from linker.model import FAILED, NIL, NOT_CACHED, Entity
 from tui.article_view import ArticleView, visible
 from tui.messages import EntitiesReady, LoadFailed, Progressed
+from tui.status import StatusLine
 from tui.navigation import Corpus, Pos
 
 EXTRACT_CHARS = 525
+PANEL_SOURCES = 8
 
 
 def plain(text: str) -> Text:
@@ -61,6 +63,7 @@ class MainScreen(Screen):
         self.busy = "opening…"
         self.search_term = ""
         self.pending: str | None = None  # an action asked for before the entities arrived
+        self._panel_state: tuple | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -68,7 +71,7 @@ class MainScreen(Screen):
             yield ArticleView(id="article")
             with VerticalScroll(id="panel"):
                 yield Static(id="panel-body")
-        yield Static(id="status")
+        yield StatusLine(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -142,11 +145,15 @@ class MainScreen(Screen):
             parts.append(f"{visible(ent.name[:24])} {self.corpus.where(self.selected, self.pos)}")
         if self.busy:
             parts.append(self.busy)
-        self.query_one("#status", Static).update(Text(" │ ".join(parts), no_wrap=True, overflow="ellipsis"))
+        self.query_one(StatusLine).show(" │ ".join(parts))
 
     def update_panel(self) -> None:
-        body = self.query_one("#panel-body", Static)
         ent = self.corpus.entities.get(self.selected) if self.selected else None
+        state = (id(self.corpus), self.selected, self.doc, bool(self.busy))
+        if state == self._panel_state:
+            return  # nothing on the panel changed: no redraw, no layout
+        self._panel_state = state
+        body = self.query_one("#panel-body", Static)
         if ent is None:
             hint = "Press ] to step to the first entity, x for the index of all entities, ? for help."
             body.update(Text("opening the articles…\n\n" + hint if self.busy else hint, style="dim"))
@@ -183,9 +190,14 @@ class MainScreen(Screen):
         t.append(f"\nconfidence {ent.confidence:.2f}" + (" (set by you)" if ent.overridden else "") + "\n", style="dim")
         sources = self.corpus.per_source(ent.id)
         t.append(f"{len(ent.mentions)} mention{'s' if len(ent.mentions) != 1 else ''} in {len(sources)} source{'s' if len(sources) != 1 else ''}\n", style="bold")
-        for d, n in sources:
+        shown = [x for x in sources[:PANEL_SOURCES]]
+        if self.doc not in {d for d, _ in shown}:
+            shown += [x for x in sources if x[0] == self.doc]
+        for d, n in shown:
             mark = "▸ " if d == self.doc else "  "
             t.append(f"{mark}{visible(self.articles[d].title[:34])}: {n}\n")
+        if len(sources) > len(shown):
+            t.append(f"  … and {len(sources) - len(shown)} more sources (c compares them)\n", style="dim")
         t.append("\ne fix link · o URL · n/N next/prev", style="dim")
         return t
 

@@ -1,0 +1,340 @@
+"""make bench: speed and memory as ratios against baselines run in the same run.
+
+Prints a table and writes bench/results.json:
+{"machine": "...", "rows": [{"name", "value", "unit", "baseline", "ratio", "target", "meets_target"}]}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+sys.path.insert(0, str(ROOT))
+
+STARTUP = r"""
+import sys, time, resource
+mode, cache, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
+from textual.app import App
+from textual.widgets import Static
+if mode == "minimal":
+    class Minimal(App):
+        def compose(self):
+            yield Static("one line")
+        def on_mount(self):
+            self.call_after_refresh(self.exit)
+    app = Minimal()
+else:
+    from cache.library import Library
+    from cache.store import Store
+    from linker.articles import load_articles
+    from tui.app import GlossApp
+    from tui.screens.main import MainScreen
+    ready = MainScreen.on_entities_ready
+    def on_ready(self, message):
+        ready(self, message)
+        self.app.call_after_refresh(self.app.exit)
+    MainScreen.on_entities_ready = on_ready
+    articles, _ = load_articles(paths)
+    app = GlossApp(articles, Library(Store(cache), offline=True), paths)
+app.run(headless=True, size=(120, 40))
+print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "spacy" in sys.modules)
+"""
+
+
+def row(name, value, unit, baseline, target, lower_is_better=True, ratio_target=True):
+    ratio = value / baseline if baseline else None
+    measured = ratio if ratio_target else value
+    if target is None:
+        meets = True
+    else:
+        meets = measured <= target if lower_is_better else measured >= target
+    return {"name": name, "value": round(value, 4), "unit": unit, "baseline": round(baseline, 4) if baseline is not None else None,
+            "ratio": round(ratio, 3) if ratio is not None else None, "target": target, "meets_target": bool(meets)}
+
+
+def startup(mode: str, cache: Path, paths: list[str]) -> tuple[float, int, bool]:
+    t0 = time.time()
+    r = subprocess.run([sys.executable, "-c", STARTUP, mode, str(cache), *paths], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-2000:])
+    end, rss, spacy = r.stdout.split()[-3:]
+    return float(end) - t0, int(rss), spacy == "True"
+
+
+def warm_cache(url: str, cache: Path, paths: list[str]) -> str:
+    from tui.cli import main as gloss
+
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = gloss(["warm", *paths, "--wiki-api", url, "--cache-dir", str(cache)])
+    if code != 0:
+        raise RuntimeError("warm failed: " + out.getvalue())
+    return out.getvalue()
+
+
+def big_text(target_bytes: int = 1_000_000) -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
+    docs, size, i = [], 0, 0
+    rng = random.Random(1)
+    sentences = [s.strip() + "." for t in texts for s in t.split(". ") if s.strip()]
+    while size < target_bytes:
+        doc = " ".join(rng.sample(sentences, 40))
+        docs.append(doc)
+        size += len(doc.encode("utf-8"))
+        i += 1
+    return docs
+
+
+def bench_annotation() -> dict:
+    from linker.model import Article
+    from linker.ner import annotate_texts, load_model
+    from linker.resolve import cluster_corpus, propagate, vote_labels
+
+    nlp = load_model()
+    texts = big_text()
+    articles = [Article(doc=f"{i}.txt", text=t, title=str(i)) for i, t in enumerate(texts)]
+    tokens = sum(len(d) for d in nlp.tokenizer.pipe(texts))
+    list(nlp.pipe(texts[:5]))  # warm up
+    bare, ours = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        for _ in nlp.pipe(texts, batch_size=16):
+            pass
+        bare.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        per_doc = {a.doc: ms for a, ms in zip(articles, annotate_texts(articles))}
+        per_doc = propagate(articles, per_doc)
+        mentions = vote_labels([m for ms in per_doc.values() for m in ms])
+        grouped: dict = {}
+        for m in mentions:
+            grouped.setdefault(m.doc, []).append(m)
+        cluster_corpus(grouped)
+        ours.append(time.perf_counter() - t)
+    b, o = statistics.median(bare), statistics.median(ours)
+    r = row("annotation throughput (1 MB)", tokens / o, "tokens/s", tokens / b, 1.25, ratio_target=False)
+    r["ratio"] = round(o / b, 3)  # overhead: our time over bare nlp.pipe time
+    r["meets_target"] = o / b <= 1.25
+    return r
+
+
+def bench_cold_warm() -> list[dict]:
+    from tests.wiki_server import DEFAULT_PAGES, serve
+
+    server, stats, faults = serve([DEFAULT_PAGES], latency_ms=100)
+    url = f"http://127.0.0.1:{server.server_address[1]}/w/api.php"
+    with tempfile.TemporaryDirectory() as tmp:
+        # Annotations first (not part of the wiki figure), then a cold wiki cache.
+        pre = Path(tmp) / "pre"
+        warm_cache(url, pre, [str(SAMPLES)])
+        from cache.store import Store
+
+        store = Store(pre)
+        for kind, key, _, _ in list(store.entries()):
+            if kind != "annotation":
+                store.delete(kind, key)
+        store.close()
+        with stats.lock:
+            stats.requests = stats.max_in_flight = 0
+            stats.queries.clear()
+        t = time.perf_counter()
+        out = warm_cache(url, pre, [str(SAMPLES)])
+        wall = time.perf_counter() - t
+        queries = list(stats.queries)
+        requests, in_flight = stats.requests, stats.max_in_flight
+        linked = int(out.split(" linked")[0].rsplit(" ", 1)[-1])
+        # Baseline: the same requests, one at a time.
+        t = time.perf_counter()
+        for q in queries:
+            urllib.request.urlopen(url + "?" + q, timeout=30).read()
+        serial = time.perf_counter() - t
+    server.shutdown()
+    return [
+        row("cold warm-up wall time (100 ms latency)", wall, "s", serial, 10.0, ratio_target=False),
+        row("cold warm-up requests", requests, "requests", None, None),
+        row("requests per linked entity", requests / max(linked, 1), "requests", None, None),
+        row("most requests in flight", in_flight, "requests", 1, 4, ratio_target=False),
+    ]
+
+
+def synthetic_corpus(warmed: Path, out_dir: Path, cache: Path, n: int = 1000) -> None:
+    """1,000 articles recombined from the samples' sentences, with their entities, cached."""
+    from cache.library import Library
+    from cache.store import Store
+    from linker.articles import load_articles
+    from linker.model import Entity, Mention
+
+    articles, _ = load_articles([str(SAMPLES)])
+    lib = Library(Store(warmed), offline=True)
+    entities = lib.entities(articles).entities
+    by_doc: dict[str, list[tuple[Mention, str]]] = {}
+    for e in entities:
+        for m in e.mentions:
+            by_doc.setdefault(m.doc, []).append((m, e.id))
+    sentences = []  # (text, [(start, end, label, entity id)]) relative to the sentence
+    for a in articles:
+        pos = 0
+        for part in a.text.replace("\n", " ").split(". "):
+            start, end = pos, pos + len(part)
+            ms = [(m.start - start, m.end - start, m.label, eid) for m, eid in by_doc.get(a.doc, []) if start <= m.start and m.end <= end]
+            sentences.append((part.strip() + ".", ms) if not part.startswith(" ") else (part + ".", ms))
+            pos = end + 2
+    rng = random.Random(7)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ents = {e.id: Entity(e.id, e.name, e.label, [], e.title, e.confidence, e.candidates, e.summary, e.status) for e in entities}
+    made = []
+    for i in range(n):
+        text, offset = "", 0
+        doc = f"{i:04}.txt"
+        for s, ms in rng.sample(sentences, 25):
+            for a, b, label, eid in ms:
+                if s[a:b]:
+                    ents[eid].mentions.append(Mention(doc, offset + a, offset + b, s[a:b], label))
+            text += s + " "
+            offset += len(s) + 1
+        (out_dir / doc).write_text(text, encoding="utf-8")
+        made.append(doc)
+    arts, _ = load_articles([str(out_dir)])
+    target = Library(Store(cache), offline=True)
+    target.store.set("corpus", target.corpus_key(arts, {}), {"entities": [e.to_json() for e in ents.values() if e.mentions]})
+
+
+def bench_navigation(cache: Path, corpus_dir: Path) -> list[dict]:
+    import asyncio
+
+    from cache.library import Library
+    from cache.store import Store
+    from linker.articles import load_articles
+    from tui.app import GlossApp
+
+    articles, _ = load_articles([str(corpus_dir)])
+    app = GlossApp(articles, Library(Store(cache), offline=True), [str(corpus_dir)])
+    jumps, index_open, actions = [], [], []
+
+    async def drive():
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            screen = app.screen
+            wang = next(e for e in screen.corpus.entities.values() if e.title == "Wang Yi")
+            screen.select_entity(wang.id)
+            await pilot.pause()
+            for _ in range(300):
+                t = time.perf_counter()
+                await pilot.press("n")
+                jumps.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                screen.action_jump(1)
+                actions.append((time.perf_counter() - t) * 1000)
+            for _ in range(20):
+                t = time.perf_counter()
+                await pilot.press("x")
+                await pilot.pause()
+                index_open.append((time.perf_counter() - t) * 1000)
+                await pilot.press("escape")
+                await pilot.pause()
+
+    asyncio.run(drive())
+
+    def pct(xs, p):
+        xs = sorted(xs)
+        return xs[min(len(xs) - 1, int(p / 100 * len(xs)))]
+
+    return [
+        row("next mention across sources p50 (1,000 articles, Pilot)", pct(jumps, 50), "ms", None, 16, ratio_target=False),
+        row("next mention across sources p95 (1,000 articles, Pilot)", pct(jumps, 95), "ms", None, 16, ratio_target=False),
+        row("next mention action alone p95", pct(actions, 95), "ms", None, 16, ratio_target=False),
+        row("open entity index p50", pct(index_open, 50), "ms", None, 16, ratio_target=False),
+        row("open entity index p95", pct(index_open, 95), "ms", None, 16, ratio_target=False),
+    ]
+
+
+def bench_cache(warmed: Path) -> dict:
+    import diskcache
+
+    from cache.store import Store
+
+    store = Store(warmed)
+    keys = [k for kind, k, _, _ in store.entries() if kind == "page"]
+    plain = diskcache.Cache(tempfile.mkdtemp())
+    for k in keys:
+        plain.set(k, store.get("page", k)[0])
+    ours, base = [], []
+    for _ in range(3):
+        for k in keys:
+            t = time.perf_counter()
+            store.get("page", k)
+            ours.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            plain.get(k)
+            base.append((time.perf_counter() - t) * 1000)
+    shutil.rmtree(plain.directory, ignore_errors=True)
+    return row("read one summary from the cache (median)", statistics.median(ours), "ms", statistics.median(base), 1.0, ratio_target=False)
+
+
+def main() -> int:
+    from tests.wiki_server import DEFAULT_PAGES, serve
+
+    rows = []
+    work = Path(tempfile.mkdtemp(prefix="gloss-bench-"))
+    try:
+        server, _, _ = serve([DEFAULT_PAGES])
+        url = f"http://127.0.0.1:{server.server_address[1]}/w/api.php"
+        warmed = work / "warmed"
+        warm_cache(url, warmed, [str(SAMPLES)])
+        server.shutdown()
+
+        starts = {"minimal": [], "gloss": []}
+        rss = {}
+        for _ in range(5):
+            for mode in ("minimal", "gloss"):
+                took, r, spacy = startup(mode, warmed, [str(SAMPLES)])
+                starts[mode].append(took)
+                rss[mode] = r
+                if spacy:
+                    raise RuntimeError("warm start imported spaCy")
+        rows.append(row("warm start to first painted screen (5 samples)", statistics.median(starts["gloss"]), "s",
+                        statistics.median(starts["minimal"]), 1.5))
+        rows.append(bench_annotation())
+        print(rows, flush=True)
+        rows.extend(bench_cold_warm())
+        corpus_dir, big = work / "corpus", work / "big"
+        shutil.copytree(warmed, big)
+        synthetic_corpus(warmed, corpus_dir, big)
+        rows.extend(bench_navigation(big, corpus_dir))
+        _, big_rss, _ = startup("gloss", big, [str(corpus_dir)])
+        r = row("peak RSS with 1,000 cached articles open", big_rss / 2**20, "MB", rss["minimal"] / 2**20, 400, ratio_target=False)
+        rows.append(r)
+        rows.append(bench_cache(warmed))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    machine = f"{platform.node()} · {platform.system()} {platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
+    (ROOT / "bench" / "results.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1), encoding="utf-8")
+    print(f"machine: {machine}")
+    print(f"{'':2}{'measure':<58}{'value':>12} {'unit':<9}{'baseline':>10}{'ratio':>8}{'target':>8}")
+    for r in rows:
+        mark = "  " if r["meets_target"] else "✗ "
+        base = "" if r["baseline"] is None else f"{r['baseline']:.4g}"
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        target = "" if r["target"] is None else f"{r['target']}"
+        print(f"{mark}{r['name']:<58}{r['value']:>12.4g} {r['unit']:<9}{base:>10}{ratio:>8}{target:>8}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
