@@ -36,7 +36,18 @@ class GlossApp(App):
         self.set_class(event.size.width < 100, "-narrow")
 
     def load_entities(self, screen: MainScreen, use_cache: bool = True) -> None:
-        """Annotate and link in a thread; the screen hears back through messages."""
+        """Annotate and link in a thread; the screen hears back through messages.
+
+        A warm cache answers at once, before the first paint, without a thread.
+        """
+        if use_cache:
+            try:
+                cached = self.library.cached_entities(self.articles)
+            except Exception:  # a damaged entry: the worker below redoes it
+                cached = None
+            if cached is not None:
+                screen.post_message(EntitiesReady(cached, None))
+                return
 
         def work() -> None:
             try:

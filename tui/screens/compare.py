@@ -6,17 +6,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.article_view import visible
 from tui.navigation import Corpus, Pos
 
 
-class CompareScreen(ModalScreen[Pos | None]):
+class CompareScreen(Screen[Pos | None]):
     BINDINGS = [
         Binding("escape,c,q", "dismiss_none", "Close", id="close"),
+        Binding("enter", "select", "Jump there", id="jump"),
         Binding("j", "cursor(1)", show=False),
         Binding("k", "cursor(-1)", show=False),
     ]
@@ -32,6 +33,7 @@ class CompareScreen(ModalScreen[Pos | None]):
         with Vertical(id="dialog"):
             yield Static(Text(f"How each source tells it: {visible(ent.name)}  (Enter jumps there, Esc closes)"), classes="title")
             yield OptionList(id="sentences")
+        yield Footer()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -67,6 +69,9 @@ class CompareScreen(ModalScreen[Pos | None]):
     def action_cursor(self, step: int) -> None:
         options = self.query_one(OptionList)
         (options.action_cursor_down if step > 0 else options.action_cursor_up)()
+
+    def action_select(self) -> None:
+        self.query_one(OptionList).action_select()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.targets.get(event.option.id or ""))

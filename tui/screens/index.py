@@ -6,17 +6,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.article_view import visible
 from tui.navigation import Corpus
 
-SHOWN = 120
+SHOWN = 200
 
 
-class IndexScreen(ModalScreen[str | None]):
+class IndexScreen(Screen[str | None]):
     BINDINGS = [
         Binding("escape", "dismiss_none", "Close", id="close"),
         Binding("ctrl+q", "dismiss_none", "Close", show=False),
@@ -34,6 +34,7 @@ class IndexScreen(ModalScreen[str | None]):
             yield Static(Text(f"Entities ({len(self.rows)}): type to filter, Enter jumps to the first mention, Esc closes"), classes="title")
             yield Input(placeholder="filter", id="filter")
             yield OptionList(id="entities")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.fill("")
@@ -68,7 +69,10 @@ class IndexScreen(ModalScreen[str | None]):
         if options.option_count:
             options.highlighted = ((options.highlighted or 0) + step) % options.option_count
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def action_choose(self) -> None:
+        self.on_input_submitted(None)
+
+    def on_input_submitted(self, event: Input.Submitted | None) -> None:
         options = self.query_one(OptionList)
         if options.highlighted is not None and options.option_count:
             self.dismiss(options.get_option_at_index(options.highlighted).id)
