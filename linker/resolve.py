@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from linker.model import Article, Mention
 from linker.names import content_tokens, is_acronym, is_short_form, key
@@ -95,8 +96,8 @@ def propagate(articles: list[Article], per_doc: dict[str, list[Mention]]) -> dic
     return out
 
 
-def _can_shorten(short: Mention | str, short_label: str, long: str, long_label: str) -> bool:
-    text = short if isinstance(short, str) else short.text
+@lru_cache(maxsize=200_000)
+def _can_shorten(text: str, short_label: str, long: str, long_label: str) -> bool:
     if coarse(short_label) != coarse(long_label):
         return False
     if short_label == "PERSON":
@@ -117,32 +118,30 @@ def cluster_key(form: str, label: str) -> str:
 
 def cluster_doc(mentions: list[Mention]) -> list[Cluster]:
     """Within one article, tie short and variant names to the full name used there."""
-    by_key: dict[str, Cluster] = {}
-    clusters: list[Cluster] = []
     forms: dict[str, tuple[str, int]] = {}  # form -> (label, first offset)
     for m in mentions:
         forms.setdefault(m.text, (m.label, m.start))
+    groups: list[tuple[list[str], str, int]] = []  # (forms, label of the full name, first offset)
+    group_of: dict[str, int] = {}
     # Longest forms first so short forms find their full names.
     for form in sorted(forms, key=lambda f: (-len(content_tokens(f)), forms[f][1])):
         label, first = forms[form]
         k = cluster_key(form, label)
-        if k in by_key:
+        if k in group_of:
             continue
-        targets = [c for c in clusters if any(_can_shorten(form, label, f, c.label) for f in c.forms)]
+        targets = [i for i, (fs, glabel, _) in enumerate(groups) if any(_can_shorten(form, label, f, glabel) for f in fs)]
         if targets:
             # The nearest full name mentioned before, else the first one after.
-            before = [c for c in targets if c.mentions[0].start <= first]
-            target = max(before, key=lambda c: c.mentions[0].start) if before else targets[0]
+            before = [i for i in targets if groups[i][2] <= first]
+            target = max(before, key=lambda i: groups[i][2]) if before else targets[0]
+            groups[target][0].append(form)
         else:
-            target = Cluster()
-            clusters.append(target)
-        by_key[k] = target
-        target.mentions.append(Mention(m.doc if False else mentions[0].doc, first, first + len(form), form, label))
-    # Attach every mention (the seeds above were placeholders for the forms).
-    for c in clusters:
-        c.mentions.clear()
+            target = len(groups)
+            groups.append(([form], label, first))
+        group_of[k] = target
+    clusters = [Cluster() for _ in groups]
     for m in mentions:
-        by_key[cluster_key(m.text, forms[m.text][0])].mentions.append(m)
+        clusters[group_of[cluster_key(m.text, forms[m.text][0])]].mentions.append(m)
     return [c for c in clusters if c.mentions]
 
 
@@ -156,13 +155,16 @@ def cluster_corpus(per_doc: dict[str, list[Mention]]) -> list[Cluster]:
             merged[k].mentions.extend(c.mentions)
         else:
             merged[k] = Cluster(list(c.mentions))
-    ordered = sorted(merged.values(), key=lambda c: -len(content_tokens(c.name)))
+    info = {id(c): (c.name, c.label, [f for f in c.forms if len(content_tokens(f)) > 1]) for c in merged.values()}
+    ordered = sorted(merged.values(), key=lambda c: -len(content_tokens(info[id(c)][0])))
     final: list[Cluster] = []
     for c in ordered:
+        name, label, _ = info[id(c)]
         targets = []
         for t in final:
-            if _can_shorten(c.name, c.label, t.name, t.label) or (
-                c.label == "PERSON" and any(_can_shorten(c.name, c.label, f, t.label) for f in t.forms if len(content_tokens(f)) > 1)
+            t_name, t_label, t_long = info[id(t)]
+            if _can_shorten(name, label, t_name, t_label) or (
+                label == "PERSON" and any(_can_shorten(name, label, f, t_label) for f in t_long)
             ):
                 targets.append(t)
         if len(targets) == 1:

@@ -235,3 +235,31 @@ def test_snapshots(snap_compare, warmed, size, view):
         await pilot.pause()
 
     assert snap_compare(make_app(warmed), terminal_size=size, press=keys, run_before=settle)
+
+
+async def test_no_color_keeps_a_non_colour_cue(warmed, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(app, pilot)
+        assert app.no_color
+        await pilot.press("right_square_bracket")
+        view = screen.query_one(ArticleView)
+        placed = screen.corpus.mention(screen.pos)
+        y = view.line_of(placed.mention.start) - view.scroll_offset.y
+        cued = [seg for seg in view.render_line(y) if seg.style and (seg.style.underline or seg.style.bold or seg.style.reverse)]
+        assert any(placed.mention.text.split()[0] in seg.text for seg in cued)
+
+
+async def test_sources_list_and_copy_url(warmed):
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(app, pilot)
+        sources = screen.query_one("#sources")
+        assert not sources.display or sources.region.width == 0
+        await pilot.press("s")
+        await pilot.pause()
+        assert sources.region.width > 0
+        await pilot.press("right_square_bracket", "y")
+        await pilot.pause()
+        assert app.clipboard.startswith("https://en.wikipedia.org/wiki/")
