@@ -41,11 +41,16 @@ else:
     from linker.articles import load_articles
     from tui.app import GlossApp
     from tui.screens.main import MainScreen
-    ready = MainScreen.on_entities_ready
+    ready, mounted = MainScreen.on_entities_ready, MainScreen.on_mount
     def on_ready(self, message):
         ready(self, message)
         self.app.call_after_refresh(self.app.exit)
+    def on_mount(self):
+        mounted(self)
+        if self.corpus.entities:
+            self.app.call_after_refresh(self.app.exit)
     MainScreen.on_entities_ready = on_ready
+    MainScreen.on_mount = on_mount
     articles, _ = load_articles(paths)
     app = GlossApp(articles, Library(Store(cache), offline=True), paths)
 app.run(headless=True, size=(120, 40))

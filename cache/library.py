@@ -11,7 +11,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 
 from cache.store import Store
 from linker import LINKER_VERSION
@@ -24,6 +23,8 @@ Progress = Callable[[str, int, int], None]
 
 def model_version(name: str) -> str:
     """The installed version of a spaCy model package, without importing spaCy."""
+    from importlib import metadata
+
     for dist in (name, name.replace("_", "-")):
         try:
             return metadata.version(dist)

@@ -263,3 +263,18 @@ async def test_sources_list_and_copy_url(warmed):
         await pilot.press("right_square_bracket", "y")
         await pilot.pause()
         assert app.clipboard.startswith("https://en.wikipedia.org/wiki/")
+
+
+async def test_clicking_a_mention_selects_it(warmed):
+    app = make_app(warmed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(app, pilot)
+        view = screen.query_one(ArticleView)
+        text = view.text
+        start = text.index("Xi Jinping")
+        line = view.line_of(start)
+        column = sum(1 for _ in text[view.lines[line][0]:start]) + 1 + view.styles.padding.left
+        await pilot.click(ArticleView, offset=(column, line - view.scroll_offset.y))
+        await pilot.pause()
+        assert screen.corpus.entities[screen.selected].title == "Xi Jinping"
+        assert "Xi Jinping" in panel(screen)

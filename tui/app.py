@@ -35,19 +35,15 @@ class GlossApp(App):
     def on_resize(self, event) -> None:
         self.set_class(event.size.width < 100, "-narrow")
 
-    def load_entities(self, screen: MainScreen, use_cache: bool = True) -> None:
-        """Annotate and link in a thread; the screen hears back through messages.
+    def cached_entities(self):
+        """The linked entities straight from a warm cache (no spaCy, no thread), or None."""
+        try:
+            return self.library.cached_entities(self.articles)
+        except Exception:  # a damaged entry: the worker redoes it
+            return None
 
-        A warm cache answers at once, before the first paint, without a thread.
-        """
-        if use_cache:
-            try:
-                cached = self.library.cached_entities(self.articles)
-            except Exception:  # a damaged entry: the worker below redoes it
-                cached = None
-            if cached is not None:
-                screen.post_message(EntitiesReady(cached, None))
-                return
+    def load_entities(self, screen: MainScreen, use_cache: bool = True) -> None:
+        """Annotate and link in a thread; the screen hears back through messages."""
 
         def work() -> None:
             try:

@@ -7,12 +7,14 @@ for one character, so offsets stay put) and nothing is parsed as markup.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -87,6 +89,12 @@ def wrap(text: str, width: int) -> list[tuple[int, int]]:
 class ArticleView(ScrollView, can_focus=True):
     """Scrollable, highlighted article text."""
 
+    @dataclass
+    class Clicked(Message):
+        """The reader clicked at a character offset of the article."""
+
+        offset: int
+
     DEFAULT_CSS = """
     ArticleView { padding: 0 1; }
     """
@@ -160,6 +168,25 @@ class ArticleView(ScrollView, can_focus=True):
         top, height = self.scroll_offset.y, self.scrollable_content_region.height
         if not (top <= y < top + height - 1):
             self.scroll_to(y=max(0, y - height // 3), animate=False)
+
+    def offset_at(self, x: int, y: int) -> int | None:
+        """The character offset under a screen cell of this widget, if any."""
+        index = y + self.scroll_offset.y
+        if not 0 <= index < len(self.lines):
+            return None
+        start, end = self.lines[index]
+        column = x + self.scroll_offset.x - self.styles.padding.left
+        used = 0
+        for pos in range(start, end):
+            used += cell_len(self.shown[pos])
+            if used > column:
+                return pos
+        return None
+
+    def on_click(self, event) -> None:
+        offset = self.offset_at(event.x, event.y)
+        if offset is not None:
+            self.post_message(self.Clicked(offset))
 
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y

@@ -75,10 +75,15 @@ class MainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        cached = self.app.cached_entities()
+        if cached is not None:  # a warm cache paints highlighted at once
+            self.corpus = Corpus(self.articles, cached)
+            self.busy = ""
         self.fill_sources()
         self.open_doc(0)
         self.query_one(ArticleView).focus()
-        self.app.load_entities(self)
+        if cached is None:
+            self.app.load_entities(self)
 
     # -- data arriving -------------------------------------------------------------
     def on_entities_ready(self, message: EntitiesReady) -> None:
@@ -239,6 +244,13 @@ class MainScreen(Screen):
             self.pos = None
             self.open_doc(int(event.option.id))
             self.query_one(ArticleView).focus()
+
+    def on_article_view_clicked(self, message: ArticleView.Clicked) -> None:
+        """A click on a mention selects it, like ] does."""
+        pos = self.corpus.at_offset(self.doc, message.offset)
+        placed = self.corpus.mention(pos) if pos else None
+        if placed and placed.mention.start <= message.offset < placed.mention.end:
+            self.go(pos)
 
     def action_mention(self, step: int) -> None:
         self.go(self.corpus.step(self.pos, self.doc, step > 0))
