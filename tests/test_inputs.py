@@ -180,3 +180,28 @@ def test_full_disk_gives_a_clear_message_and_keeps_the_cache(tmp_path, warmed):
         assert code != 0 and "Traceback" not in err and ("No space" in err or "full" in err or "cannot" in err)
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_interrupted_import_leaves_a_readable_cache_and_can_be_redone(tmp_path):
+    from cache.bundle import export
+    from cache.store import Store
+
+    big = Store(tmp_path / "big")
+    for i in range(20000):
+        big.set("alias", f"en.wikipedia.org|en|Name {i}", f"Title {i}")
+    big.close()
+    bundle = tmp_path / "big.gloss"
+    export(Store(tmp_path / "big"), bundle)
+    target = tmp_path / "target"
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "cache", "import", str(bundle), "--cache-dir", str(target)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    proc.send_signal(2)
+    out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err
+    store = Store(target)
+    entries = list(store.entries())
+    assert all(v.startswith("Title ") for _, _, v, _ in entries)
+    store.close()
+    code, out, err = gloss("cache", "import", str(bundle), "--cache-dir", str(target))
+    assert code == 0 and len(list(Store(target).entries())) == 20000
