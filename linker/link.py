@@ -22,7 +22,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from linker.names import base_title, content_tokens, demonym_of, name_score, person_compatible, tokens
+from linker.names import (
+    content_tokens,
+    demonym_of,
+    name_score,
+    person_compatible,
+    tokens,
+)
 
 THRESHOLD = 0.5
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
@@ -204,6 +210,3 @@ def choose(scored: list[Scored]) -> tuple[Scored | None, float]:
         return None, confidence
     return best, confidence
 
-
-def strip_qualifier_words(title: str) -> list[str]:
-    return content_tokens(base_title(title))

@@ -66,19 +66,19 @@ def is_short_form(short: str, long: str) -> bool:
     "Blinken" / "Antony Blinken", "Anthony Blinken" / "Antony J. Blinken",
     "State House" / "Diaoyutai State Guesthouse", "APEC" / "Asia-Pacific Economic Cooperation".
     """
-    s, l = content_tokens(short), content_tokens(long)
-    if not s or not l or s == l:
-        return bool(s) and s == l
-    if len(s) == 1 and is_acronym(short, long):
+    few, many = content_tokens(short), content_tokens(long)
+    if not few or not many or few == many:
+        return bool(few) and few == many
+    if len(few) == 1 and is_acronym(short, long):
         return True
-    if len(s) > len(l):
+    if len(few) > len(many):
         return False
     # Every short token matches a long token, in order.
     i = 0
-    for tok in s:
-        while i < len(l) and not token_match(tok, l[i]):
+    for tok in few:
+        while i < len(many) and not token_match(tok, many[i]):
             i += 1
-        if i == len(l):
+        if i == len(many):
             return False
         i += 1
     return True

@@ -7,7 +7,17 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from linker.link import Evidence, Scorer, choose, words
-from linker.model import FAILED, LINKED, NIL, NOT_CACHED, Article, Candidate, Entity, Mention, Summary
+from linker.model import (
+    FAILED,
+    LINKED,
+    NIL,
+    NOT_CACHED,
+    Article,
+    Candidate,
+    Entity,
+    Mention,
+    Summary,
+)
 from linker.names import content_tokens, key
 from linker.resolve import Cluster, cluster_corpus, propagate, vote_labels
 from linker.wiki import FAILED as WIKI_FAILED
@@ -169,7 +179,7 @@ class Linker:
         for rnd in range(2):
             decisions = []
             for ev, cands in zip(evidence, found):
-                scored = [s for t, (d, l) in cands.items() if (s := scorer.score(ev, t, d, l, linked))]
+                scored = [s for t, (direct, listed) in cands.items() if (s := scorer.score(ev, t, direct, listed, linked))]
                 best, conf = choose(scored)
                 decisions.append((best, conf, sorted(scored, key=lambda s: -s.score)[:MAX_CANDIDATES]))
             linked = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cache.bundle import BundleError, export, import_bundle, read_bundle
+from cache.bundle import export, import_bundle, read_bundle
 from cache.store import Store
 from tests.conftest import ROOT, SAMPLES, gloss, gloss_proc
 

@@ -40,6 +40,7 @@ class Corpus:
         for d, lst in enumerate(self.placed):
             for k, p in enumerate(lst):
                 self.by_entity.setdefault(p.entity, []).append((d, k))
+        self._per_source: dict[str, list[tuple[int, int]]] = {}
         self.order = sorted(self.entities.values(), key=lambda e: (-len(e.mentions), e.name.lower()))
 
     # -- within one article ------------------------------------------------------
@@ -92,10 +93,13 @@ class Corpus:
 
     def per_source(self, entity: str) -> list[tuple[int, int]]:
         """(doc_index, mention count) for each source that mentions the entity."""
-        counts: dict[int, int] = {}
-        for d, _ in self.by_entity.get(entity, []):
-            counts[d] = counts.get(d, 0) + 1
-        return sorted(counts.items())
+        cached = self._per_source.get(entity)
+        if cached is None:
+            counts: dict[int, int] = {}
+            for d, _ in self.by_entity.get(entity, []):
+                counts[d] = counts.get(d, 0) + 1
+            cached = self._per_source[entity] = sorted(counts.items())
+        return cached
 
     def entity_count(self, doc: int) -> int:
         return len({p.entity for p in self.placed[doc]})

@@ -7,13 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Input, Static
 
 from tui.article_view import visible
+from tui.line_list import LineList
 from tui.navigation import Corpus
-
-SHOWN = 200
 
 
 class IndexScreen(Screen[str | None]):
@@ -27,58 +25,55 @@ class IndexScreen(Screen[str | None]):
     def __init__(self, corpus: Corpus) -> None:
         super().__init__()
         self.corpus = corpus
-        self.rows = [(e, e.name.lower() + " " + (e.title or "").lower()) for e in corpus.order]
+        self.rows = [(e.id, self.line(e), (e.name + " " + (e.title or "")).lower()) for e in corpus.order]
+        self.shown: list[str] = []
+
+    def line(self, e) -> Text:
+        per = self.corpus.per_source(e.id)
+        line = Text(visible(e.name[:40]), style="bold")
+        line.append(f"  {e.label}", style="dim")
+        line.append(f"  {len(e.mentions)} in {len(per)} source{'s' if len(per) != 1 else ''}: ")
+        line.append(" ".join(f"{d + 1}:{n}" for d, n in per[:8]) + (" …" if len(per) > 8 else ""), style="dim")
+        line.append("  " + (visible(e.title) if e.title else "no article"), style="italic")
+        return line
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Text(f"Entities ({len(self.rows)}): type to filter, Enter jumps to the first mention, Esc closes"), classes="title")
             yield Input(placeholder="filter", id="filter")
-            yield OptionList(id="entities")
+            yield LineList(id="entities")
         yield Footer()
 
     def on_mount(self) -> None:
         self.fill("")
         self.query_one(Input).focus()
 
+    def on_screen_resume(self) -> None:
+        """Reopened: start again from the whole list."""
+        field = self.query_one(Input)
+        if field.value:
+            field.value = ""
+        field.focus()
+
     def fill(self, term: str) -> None:
         term = term.lower().strip()
-        options = self.query_one(OptionList)
-        options.clear_options()
-        shown = []
-        for e, hay in self.rows:
-            if term and term not in hay:
-                continue
-            per = self.corpus.per_source(e.id)
-            line = Text(visible(e.name[:40]), style="bold", no_wrap=True, overflow="ellipsis")
-            line.append(f"  {e.label}", style="dim")
-            line.append(f"  {len(e.mentions)} in {len(per)} source{'s' if len(per) != 1 else ''}: ")
-            line.append(" ".join(f"{d + 1}:{n}" for d, n in per[:8]), style="dim")
-            line.append("  " + (visible(e.title) if e.title else "no article"), style="italic")
-            shown.append(Option(line, id=e.id))
-            if len(shown) >= SHOWN:
-                break
-        options.add_options(shown)
-        if shown:
-            options.highlighted = 0
+        rows = [(eid, line) for eid, line, hay in self.rows if not term or term in hay]
+        self.shown = [eid for eid, _ in rows]
+        self.query_one(LineList).set_items([[line] for _, line in rows], 0)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.fill(event.value)
 
     def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        if options.option_count:
-            options.highlighted = ((options.highlighted or 0) + step) % options.option_count
+        self.query_one(LineList).action_move(step)
 
-    def action_choose(self) -> None:
-        self.on_input_submitted(None)
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        index = self.query_one(LineList).highlighted
+        if index is not None and self.shown:
+            self.dismiss(self.shown[index])
 
-    def on_input_submitted(self, event: Input.Submitted | None) -> None:
-        options = self.query_one(OptionList)
-        if options.highlighted is not None and options.option_count:
-            self.dismiss(options.get_option_at_index(options.highlighted).id)
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+    def on_line_list_selected(self, event: LineList.Selected) -> None:
+        self.dismiss(self.shown[event.index])
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

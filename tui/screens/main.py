@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Static
 
 from linker.model import FAILED, NIL, NOT_CACHED, Entity
 from tui.article_view import ArticleView, visible
+from tui.line_list import LineList
 from tui.messages import EntitiesReady, LoadFailed, Progressed
-from tui.status import StatusLine
 from tui.navigation import Corpus, Pos
+from tui.status import StatusLine
 
 EXTRACT_CHARS = 525
 PANEL_SOURCES = 8
@@ -64,10 +63,11 @@ class MainScreen(Screen):
         self.search_term = ""
         self.pending: str | None = None  # an action asked for before the entities arrived
         self._panel_state: tuple | None = None
+        self._index = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
-            yield OptionList(id="sources")
+            yield LineList(rows_per_item=2, id="sources")
             yield ArticleView(id="article")
             with VerticalScroll(id="panel"):
                 yield Static(id="panel-body")
@@ -108,15 +108,11 @@ class MainScreen(Screen):
 
     # -- drawing -------------------------------------------------------------------
     def fill_sources(self) -> None:
-        sources = self.query_one("#sources", OptionList)
-        sources.clear_options()
+        items = []
         for i, a in enumerate(self.articles):
-            label = Text(visible(a.title[:60]), style="bold")
             meta = " · ".join(x for x in (visible(a.outlet), f"{self.corpus.entity_count(i)} entities" if self.corpus.entities else "") if x)
-            if meta:
-                label.append("\n" + meta, style="dim")
-            sources.add_option(Option(label, id=str(i)))
-        sources.highlighted = self.doc
+            items.append([Text(f"{i + 1}. {visible(a.title[:80])}", style="bold"), Text("   " + meta, style="dim")])
+        self.query_one("#sources", LineList).set_items(items, self.doc)
 
     def open_doc(self, doc: int, keep_scroll: bool = False) -> None:
         self.doc = doc
@@ -128,7 +124,7 @@ class MainScreen(Screen):
             view.scroll_to(y=y, animate=False)
         if self.pos is not None and self.pos[0] != doc:
             self.pos = None
-        self.query_one("#sources", OptionList).highlighted = doc
+        self.query_one("#sources", LineList).highlight(doc)
         self.refresh_marks()
 
     def refresh_marks(self) -> None:
@@ -200,7 +196,7 @@ class MainScreen(Screen):
             shown += [x for x in sources if x[0] == self.doc]
         for d, n in shown:
             mark = "▸ " if d == self.doc else "  "
-            t.append(f"{mark}{visible(self.articles[d].title[:34])}: {n}\n")
+            t.append(f"{mark}{n:>3} in {d + 1}. {visible(self.articles[d].title[:26])}\n")
         if len(sources) > len(shown):
             t.append(f"  … and {len(sources) - len(shown)} more sources (c compares them)\n", style="dim")
         t.append("\ne fix link · o URL · n/N next/prev", style="dim")
@@ -238,11 +234,11 @@ class MainScreen(Screen):
         self.pos = None
         self.open_doc((self.doc + step) % len(self.articles))
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option_list.id == "sources" and event.option.id is not None and int(event.option.id) != self.doc:
+    def on_line_list_selected(self, event: LineList.Selected) -> None:
+        if event.line_list.id == "sources" and event.index != self.doc:
             self.history.append((self.doc, self.pos, self.selected))
             self.pos = None
-            self.open_doc(int(event.option.id))
+            self.open_doc(event.index)
             self.query_one(ArticleView).focus()
 
     def on_article_view_clicked(self, message: ArticleView.Clicked) -> None:
@@ -290,7 +286,13 @@ class MainScreen(Screen):
 
         if self.wait_for_entities("index"):
             return
-        self.app.push_screen(IndexScreen(self.corpus), lambda eid: eid and self.select_entity(eid))
+        # One index per set of entities, kept between visits: reopening it is only a repaint.
+        if self._index is None or self._index.corpus is not self.corpus:
+            if self._index is not None:
+                self.app.uninstall_screen(self._index)
+            self._index = IndexScreen(self.corpus)
+            self.app.install_screen(self._index, f"index-{id(self.corpus)}")
+        self.app.push_screen(f"index-{id(self.corpus)}", lambda eid: eid and self.select_entity(eid))
 
     def action_compare(self) -> None:
         from tui.screens.compare import CompareScreen
