@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +20,12 @@ from tui.status import StatusLine
 
 EXTRACT_CHARS = 525
 PANEL_SOURCES = 8
+
+
+def settle_memory() -> None:
+    """The articles and entities now live as long as the reader: keep the garbage
+    collector from rescanning them, so no key press waits for a full collection."""
+    gc.freeze()
 
 
 def plain(text: str) -> Text:
@@ -79,6 +87,7 @@ class MainScreen(Screen):
         if cached is not None:  # a warm cache paints highlighted at once
             self.corpus = Corpus(self.articles, cached)
             self.busy = ""
+            settle_memory()
         self.fill_sources()
         self.open_doc(0)
         self.query_one(ArticleView).focus()
@@ -88,6 +97,7 @@ class MainScreen(Screen):
     # -- data arriving -------------------------------------------------------------
     def on_entities_ready(self, message: EntitiesReady) -> None:
         self.corpus = Corpus(self.articles, message.entities)
+        settle_memory()
         self.busy = ""
         self.fill_sources()
         self.open_doc(self.doc, keep_scroll=True)
