@@ -195,6 +195,10 @@ class Scorer:
         feats = {k: round(v, 3) for k, v in feats.items()}
         if feats["type"] < 0.2:
             total *= 0.5
+        if ev.label == "PERSON" and not direct and all(len(content_tokens(f)) == 1 for f in ev.forms):
+            # A bare surname that only a disambiguation list or a search ties to a page is a
+            # guess unless the context is decisive: ask for more before linking.
+            total *= 0.85
         return Scored(title, total, feats, rec.get("description", ""))
 
 
