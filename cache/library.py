@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from cache.store import Store
 from linker import LINKER_VERSION
@@ -22,7 +23,20 @@ Progress = Callable[[str, int, int], None]
 
 
 def model_version(name: str) -> str:
-    """The installed version of a spaCy model package, without importing spaCy."""
+    """The installed version of a spaCy model package, without importing spaCy (or the model).
+
+    The package's own ``*.dist-info`` folder names it; importlib.metadata is the slow fallback.
+    """
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.origin:
+        site = Path(spec.origin).parent.parent
+        for dist in site.glob(f"{name}-*.dist-info"):
+            return dist.name[len(name) + 1:-len(".dist-info")]
     from importlib import metadata
 
     for dist in (name, name.replace("_", "-")):
