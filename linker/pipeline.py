@@ -198,7 +198,6 @@ class Linker:
             override = self.overrides.get(override_key(c.name, c.label), "")
             if override != "":
                 ent.overridden = True
-                best = None
                 if override and override in pages:
                     ent.title, ent.status, ent.confidence = override, LINKED, 1.0
                     ent.summary = summary_of(pages[override])

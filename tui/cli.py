@@ -80,7 +80,7 @@ def open_library(args, store, refresh_stale: bool = False):
     return Library(store, args.wiki_api, args.offline, args.model, args.max_age, refresh_stale=refresh_stale, timeout=args.timeout)
 
 
-def load(paths: list[str], quiet: bool = False):
+def load(paths: list[str]):
     from linker.articles import load_articles
 
     articles, problems = load_articles(paths)

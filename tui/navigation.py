@@ -6,14 +6,13 @@ reading order across all sources, so "next mention of this entity" is a bisect.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from linker.model import Article, Entity, Mention
+from linker.pipeline import sentence_index, sentences
 
 Pos = tuple[int, int]
-SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[”\"’']?|\n|$)")
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,7 @@ class Corpus:
             for k, p in enumerate(lst):
                 self.by_entity.setdefault(p.entity, []).append((d, k))
         self._per_source: dict[str, list[tuple[int, int]]] = {}
+        self._sentences: dict[int, list[tuple[int, int]]] = {}
         self.order = sorted(self.entities.values(), key=lambda e: (-len(e.mentions), e.name.lower()))
 
     # -- within one article ------------------------------------------------------
@@ -105,13 +105,14 @@ class Corpus:
         return len({p.entity for p in self.placed[doc]})
 
     def sentence(self, pos: Pos) -> tuple[int, int]:
-        """Character span of the sentence holding a mention."""
-        d, _ = pos
-        m = self.placed[d][pos[1]].mention
+        """Character span of the sentence holding a mention (the linker's own sentence split)."""
+        d, k = pos
+        m = self.placed[d][k].mention
+        spans = self._sentences.get(d)
+        if spans is None:
+            spans = self._sentences[d] = sentences(self.articles[d].text) or [(0, len(self.articles[d].text))]
+        a, b = spans[sentence_index(spans, m.start)]
         text = self.articles[d].text
-        a = max(text.rfind(".", 0, m.start), text.rfind("\n", 0, m.start), text.rfind("?", 0, m.start), text.rfind("!", 0, m.start)) + 1
-        match = SENTENCE.match(text, a)
-        b = match.end() if match and match.end() > m.end else m.end
         while a < m.start and text[a].isspace():
             a += 1
-        return a, b
+        return a, max(b, m.end)

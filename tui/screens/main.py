@@ -28,11 +28,6 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-def plain(text: str) -> Text:
-    """Wiki or article text as a Rich Text that is never parsed as markup."""
-    return Text(visible(text))
-
-
 class MainScreen(Screen):
     BINDINGS = [
         Binding("j", "scroll(1)", "Down", show=False, id="scroll_down"),
