@@ -16,7 +16,7 @@ from pathlib import Path
 from cache.store import Store
 from linker import LINKER_VERSION
 from linker.model import FAILED, NOT_CACHED, Article, Entity, Mention
-from linker.pipeline import Linker, override_key
+from linker.pipeline import Linker
 from linker.wiki import DEFAULT_API, WikiGateway
 
 Progress = Callable[[str, int, int], None]
@@ -120,7 +120,7 @@ class Library:
     def set_override(self, entity: Entity, title: str | None) -> None:
         """Pin an entity to a page (or to "no article"); survives restarts and re-warms."""
         current = self.overrides()
-        current[override_key(entity.name, entity.label)] = title
+        current[f"entity:{entity.id}"] = title
         self.store.set("override", "links", current)
 
     # -- linking -------------------------------------------------------------------

@@ -1,36 +1,53 @@
-"""Choosing a Wikipedia page for each cluster, or none.
+"""Choosing a wiki page for each cluster of mentions, or none.
 
-Candidates: each surface form's own page (redirects followed), the entries of
-disambiguation pages for it (``X`` and ``X (disambiguation)``), and the wiki's
-search when those give nothing that fits.  Each candidate is scored on the
-evidence a careful reader would use:
+Each candidate page gets a small vector of features, each in 0..1, computed
+from what any MediaWiki offers (title, redirects, extract, categories,
+description, page length, disambiguation lists, search) and from the articles:
 
-* name: do the entity's forms match the page title or a redirect to it;
-* type: does the entity's label fit what the categories and description say it is;
-* context: the words around its mentions against the page's summary;
-* coherence: the other entities of the story in that summary, and pages they link to;
-* prior: a form that leads straight to the page (title or redirect).
+* ``exact``: a surface form reaches the page by its title or a redirect;
+* ``name``: how well the forms match the title (short forms, misspellings);
+* ``listed`` / ``searched``: the page came from a disambiguation list / the search;
+* ``type``: how well spaCy's label fits what the categories and description say;
+* ``person_clash``: the label says person, the page is a person, the names disagree;
+* ``context`` / ``context_rel``: the articles' words against the page's words,
+  absolute and relative to the best candidate of the cluster;
+* ``coherence``: the story's other entities named in the page's text;
+* ``length_rel``: the page's length against the longest candidate's (a prior);
+* ``only``: the only candidate there is.
 
-The order of entries on a disambiguation page is never used.  Below
-:data:`THRESHOLD` the entity is NIL ("no article").
+A logistic model turns the features into a probability; its weights and the
+NIL threshold are fitted on the development stories (``make fit``, see
+:mod:`linker.fit`) and read from ``weights.json`` beside this file.  The order
+of a disambiguation page's entries is never used.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-from linker.names import (
-    content_tokens,
-    demonym_of,
-    name_score,
-    person_compatible,
-    tokens,
+from linker.names import content_tokens, demonym_of, name_score, person_compatible, tokens
+
+WEIGHTS_FILE = Path(__file__).with_name("weights.json")
+FEATURES = (
+    "exact",
+    "name",
+    "listed",
+    "searched",
+    "type",
+    "person_clash",
+    "context",
+    "context_rel",
+    "coherence",
+    "length_rel",
+    "only",
 )
 
-THRESHOLD = 0.5
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 STOPWORDS = set(
     """a about above after again against all also am an and any are as at be because been before being below
@@ -42,40 +59,55 @@ STOPWORDS = set(
     s known part made make well including include includes like""".split()
 )
 
+# English words by which categories and short descriptions say what a page is about.
 TYPE_WORDS = {
     "PERSON": ("births", "deaths", "living people", "people from", "politicians", "diplomats", "born",
-               "writers", "actors", "businesspeople", "alumni", "laureates", "poets", "economists"),
+               "writers", "actors", "businesspeople", "alumni", "laureates", "poets", "economists",
+               "executives", "entrepreneurs", "scientists", "engineers", "journalists", "players",
+               "directors", "singers", "investors"),
     "GPE": ("countries", "country", "cities", "city", "states of", "u.s. state", "provinces", "province", "capital",
-            "municipalities", "county", "oblasts", "towns", "federal district", "states and territories", "republics",
-            "federal subject", "monarchies", "member states"),
+            "municipalities", "county", "oblasts", "towns", "town", "federal district", "states and territories",
+            "republics", "federal subject", "monarchies", "member states", "populated places", "state of"),
     "LOC": ("continents", "continent", "seas", "sea", "straits", "strait", "rivers", "river", "islands", "island",
-            "mountains", "regions", "region", "landmass", "bodies of water", "geography", "ocean", "hemisphere"),
+            "mountains", "regions", "region", "landmass", "bodies of water", "geography", "ocean", "hemisphere",
+            "neighborhoods", "neighbourhoods", "neighborhood", "district"),
     "FAC": ("buildings", "structures", "building", "squares", "square", "hotels", "guest houses", "guesthouse",
-            "headquarters", "airports", "bridges", "gates", "gate", "palaces", "complex", "stadiums"),
+            "headquarters", "airports", "airport", "bridges", "gates", "gate", "palaces", "complex", "stadiums",
+            "stadium", "streets", "street", "campus"),
     "ORG": ("organizations", "organisation", "organization", "companies", "company", "ministries", "departments",
             "department", "agencies", "agency", "think tanks", "think tank", "universities", "university",
             "newspapers", "newspaper", "channels", "channel", "television", "media", "forum", "intergovernmental",
             "councils", "council", "bands", "band", "musical groups", "parties", "institution", "committee",
-            "conglomerate", "publications"),
+            "conglomerate", "publications", "firms", "firm", "clubs", "club", "teams", "team", "exchanges",
+            "exchange", "websites", "website", "corporation", "manufacturer", "laboratory", "laboratories",
+            "startup", "start-up", "research centers", "research institutes"),
     "EVENT": ("conferences", "conference", "summits", "summit", "events", "incidents", "incident", "wars", "invasion",
-              "protests", "pandemic", "bombings", "attacks", "meeting of", "massacre"),
+              "protests", "pandemic", "bombings", "attacks", "meeting of", "massacre", "tournaments", "elections",
+              "championships", "games"),
     "NORP": ("ethnic groups", "people associated", "citizens", "nationals", "ethnic group"),
     "LANGUAGE": ("languages", "language"),
+    "PRODUCT": ("software", "products", "product", "vehicles", "models", "chatbots", "chatbot", "language model",
+                "language models", "services", "service", "applications", "app", "browsers", "search engines",
+                "search engine", "video games", "platform", "computing platforms", "car"),
+    "WORK_OF_ART": ("films", "film", "television series", "tv series", "novels", "novel", "albums", "album",
+                    "songs", "song", "books", "book", "paintings", "plays", "drama series", "documentary"),
+    "LAW": ("law", "laws", "acts", "act of", "regulation", "regulations", "legislation", "treaties", "treaty",
+            "directive"),
 }
 
+# How well a page of one type can stand for a mention with spaCy's label.
 COMPAT = {
     "PERSON": {"PERSON": 1.0},
     "NORP": {"GPE": 1.0, "NORP": 0.6, "LOC": 0.4, "LANGUAGE": 0.3, "ORG": 0.1},
     "GPE": {"GPE": 1.0, "LOC": 0.7, "FAC": 0.3, "ORG": 0.3, "NORP": 0.2, "EVENT": 0.1},
     "LOC": {"LOC": 1.0, "GPE": 0.8, "FAC": 0.5, "ORG": 0.2, "EVENT": 0.2},
     "FAC": {"FAC": 1.0, "LOC": 0.6, "GPE": 0.5, "ORG": 0.5},
-    "ORG": {"ORG": 1.0, "FAC": 0.85, "EVENT": 0.5, "GPE": 0.4, "LOC": 0.3},
+    "ORG": {"ORG": 1.0, "FAC": 0.85, "EVENT": 0.5, "GPE": 0.4, "LOC": 0.3, "PRODUCT": 0.5},
     "EVENT": {"EVENT": 1.0, "ORG": 0.6, "FAC": 0.3, "LOC": 0.2},
-    "PRODUCT": {"OTHER": 0.8, "ORG": 0.5},
-    "WORK_OF_ART": {"OTHER": 0.8, "EVENT": 0.3},
-    "LAW": {"OTHER": 0.8, "EVENT": 0.3, "ORG": 0.3},
+    "PRODUCT": {"PRODUCT": 1.0, "OTHER": 0.6, "ORG": 0.5, "WORK_OF_ART": 0.4},
+    "WORK_OF_ART": {"WORK_OF_ART": 1.0, "OTHER": 0.6, "PRODUCT": 0.4, "EVENT": 0.3},
+    "LAW": {"LAW": 1.0, "OTHER": 0.6, "EVENT": 0.3, "ORG": 0.3},
 }
-WEIGHTS = {"name": 0.35, "type": 0.2, "context": 0.22, "coherence": 0.15, "prior": 0.08}
 
 
 def words(text: str) -> list[str]:
@@ -83,7 +115,7 @@ def words(text: str) -> list[str]:
 
 
 def page_types(record: dict) -> dict[str, float]:
-    """What a page is about, from its categories and short description."""
+    """What a page is about, as shares of types, from its categories and short description."""
     cats = " | ".join(record.get("categories", [])).lower()
     desc = (record.get("description") or "").lower()
     scores: Counter = Counter()
@@ -99,6 +131,13 @@ def page_types(record: dict) -> dict[str, float]:
     if not total:
         return {"OTHER": 1.0}
     return {t: s / total for t, s in scores.items()}
+
+
+def page_label(record: dict) -> str | None:
+    """The NER label a page's own type stands for, when one type clearly dominates."""
+    types = page_types(record)
+    best, share = max(types.items(), key=lambda kv: kv[1])
+    return best if share >= 0.5 and best not in ("OTHER", "LANGUAGE") else None
 
 
 def type_fit(label: str, record: dict) -> float:
@@ -127,23 +166,67 @@ class Scored:
     description: str = ""
 
 
-def page_words(record: dict) -> Counter:
-    text = " ".join([record.get("description", ""), record.get("extract", "")[:1500], " ".join(record.get("categories", []))])
-    return Counter(words(text))
+@dataclass(frozen=True)
+class Model:
+    """A fitted logistic model over :data:`FEATURES`, and the NIL threshold."""
+
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    meta: dict = field(default_factory=dict, hash=False, compare=False)
+
+    def probability(self, feats: dict[str, float]) -> float:
+        z = self.intercept + sum(w * feats.get(f, 0.0) for w, f in zip(self.coef, FEATURES))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def to_json(self) -> dict:
+        return {
+            "features": list(FEATURES),
+            "coef": [round(c, 6) for c in self.coef],
+            "intercept": round(self.intercept, 6),
+            "threshold": round(self.threshold, 6),
+            **self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Model:
+        names = data["features"]
+        by_name = dict(zip(names, data["coef"]))
+        coef = tuple(float(by_name.get(f, 0.0)) for f in FEATURES)
+        meta = {k: v for k, v in data.items() if k not in ("features", "coef", "intercept", "threshold")}
+        return cls(coef, float(data["intercept"]), float(data["threshold"]), meta)
+
+
+@lru_cache(maxsize=1)
+def default_model() -> Model:
+    return Model.from_json(json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")))
+
+
+def page_text(record: dict) -> str:
+    return " ".join([record.get("description", ""), record.get("extract", "")[:1500], " ".join(record.get("categories", []))])
 
 
 class Scorer:
-    def __init__(self, records: dict[str, dict]) -> None:
-        # IDF over the candidate pages seen in this run.
+    """Features and probabilities for the candidates of one story."""
+
+    def __init__(self, records: dict[str, dict], anchors: dict[str, str] | None = None, model: Model | None = None) -> None:
         self.records = records
+        self.model = model or default_model()
+        # IDF over the candidate pages seen in this run.
         df: Counter = Counter()
         self.bags: dict[str, Counter] = {}
+        self.text_tokens: dict[str, set[str]] = {}
         for title, rec in records.items():
-            bag = page_words(rec)
+            text = page_text(rec)
+            bag = Counter(words(text))
             self.bags[title] = bag
+            self.text_tokens[title] = set(tokens(text))
             df.update(set(bag))
         n = max(len(records), 1)
         self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        # Unambiguous entities of the story (title -> a name used for it): evidence for the others.
+        self.anchors = anchors or {}
+        self._anchor_tokens = {t: (content_tokens(t.split(" (")[0]), content_tokens(name)) for t, name in self.anchors.items()}
 
     def context(self, ev: Evidence, title: str) -> float:
         bag = self.bags.get(title) or Counter()
@@ -155,62 +238,75 @@ class Scorer:
         raw = num / den if den else 0.0
         return raw / (raw + 4.0)
 
-    def coherence(self, ev: Evidence, title: str, linked: dict[str, float]) -> float:
-        rec = self.records.get(title, {})
-        text = " ".join([rec.get("description", ""), rec.get("extract", "")[:1500], " ".join(rec.get("categories", []))])
-        text_tokens = set(tokens(text))
+    def coherence(self, ev: Evidence, title: str) -> float:
+        """How many of the story's other entities the page names (log-scaled, 0..1)."""
+        text_tokens = self.text_tokens.get(title, set())
         hits = 0
-        for name in ev.neighbours:
-            nt = content_tokens(name)
-            if nt and all(t in text_tokens for t in nt):
+        seen: set[tuple[str, ...]] = set()
+        own = {tuple(content_tokens(f)) for f in ev.forms}
+        names = [tuple(content_tokens(n)) for n in ev.neighbours]
+        for anchor, (by_title, by_name) in self._anchor_tokens.items():
+            if anchor != title:
+                names.extend((tuple(by_title), tuple(by_name)))
+        for nt in names:
+            if not nt or nt in seen or nt in own:
+                continue
+            seen.add(nt)
+            if all(t in text_tokens for t in nt):
                 hits += 1
-        score = min(1.0, hits / 4)
-        if title in linked:
-            score = max(score, min(1.0, linked[title]))
-        return score
+        return min(1.0, math.log1p(hits) / math.log(11))
 
-    def score(self, ev: Evidence, title: str, direct: bool, listed: bool, linked: dict[str, float]) -> Scored | None:
+    def features(self, ev: Evidence, title: str, direct: bool, listed: bool, searched: bool) -> dict[str, float]:
         rec = self.records[title]
         aliases = rec.get("aliases", [])
-        if ev.label == "PERSON":
-            full = [f for f in ev.forms if len(content_tokens(f)) > 1] or ev.forms
-            if not any(person_compatible(f, title) or any(person_compatible(f, a) for a in aliases) for f in full):
-                if not direct:
-                    return None
         name = name_score(ev.forms, title, aliases)
-        if direct:
-            name = max(name, 0.9)
-        if listed:
-            name = max(name, 0.7)
         if ev.label == "NORP" and demonym_of(ev.forms[0], title, aliases):
             name = max(name, 0.9)
-        feats = {
+        clash = 0.0
+        if ev.label == "PERSON" and page_types(rec).get("PERSON", 0.0) >= 0.5:
+            full = [f for f in ev.forms if len(content_tokens(f)) > 1] or ev.forms
+            if not any(person_compatible(f, title) or any(person_compatible(f, a) for a in aliases) for f in full):
+                clash = 1.0
+        return {
+            "exact": 1.0 if direct else 0.0,
             "name": name,
+            "listed": 1.0 if listed else 0.0,
+            "searched": 1.0 if searched and not direct and not listed else 0.0,
             "type": type_fit(ev.label, rec),
+            "person_clash": clash,
             "context": self.context(ev, title),
-            "coherence": self.coherence(ev, title, linked),
-            "prior": (0.7 if direct else 0.0) + min(0.3, 0.1 * math.log1p(len(aliases))),
+            "coherence": self.coherence(ev, title),
         }
-        total = sum(WEIGHTS[k] * v for k, v in feats.items())
-        feats = {k: round(v, 3) for k, v in feats.items()}
-        if feats["type"] < 0.2:
-            total *= 0.5
-        if ev.label == "PERSON" and not direct and all(len(content_tokens(f)) == 1 for f in ev.forms):
-            # A bare surname that only a disambiguation list or a search ties to a page is a
-            # guess unless the context is decisive: ask for more before linking.
-            total *= 0.85
-        return Scored(title, total, feats, rec.get("description", ""))
+
+    def rank(self, ev: Evidence, cands: dict[str, tuple[bool, bool, bool]]) -> list[Scored]:
+        """Every candidate with its features and probability, best first (ties by title)."""
+        rows = {t: self.features(ev, t, *how) for t, how in cands.items() if t in self.records}
+        if not rows:
+            return []
+        top_context = max(f["context"] for f in rows.values())
+        lengths = {t: math.log1p(page_length(self.records[t])) for t in rows}
+        top_length = max(lengths.values()) or 1.0
+        out = []
+        for t, f in rows.items():
+            f["context_rel"] = f["context"] / top_context if top_context else 0.0
+            f["length_rel"] = lengths[t] / top_length
+            f["only"] = 1.0 if len(rows) == 1 else 0.0
+            f = {k: round(v, 4) for k, v in f.items()}
+            out.append(Scored(t, self.model.probability(f), f, self.records[t].get("description", "")))
+        out.sort(key=lambda s: (-s.score, s.title))
+        return out
 
 
-def choose(scored: list[Scored]) -> tuple[Scored | None, float]:
-    """The best candidate and a confidence; None when nothing clears the threshold."""
-    if not scored:
+def page_length(record: dict) -> int:
+    length = record.get("length")
+    return int(length) if isinstance(length, int) and length > 0 else len(record.get("extract", ""))
+
+
+def choose(ranked: list[Scored], threshold: float) -> tuple[Scored | None, float]:
+    """The best candidate and its probability; None when it is under the threshold."""
+    if not ranked:
         return None, 0.0
-    ranked = sorted(scored, key=lambda s: (-s.score, s.title))
     best = ranked[0]
-    margin = best.score - (ranked[1].score if len(ranked) > 1 else 0.0)
-    confidence = max(0.0, min(1.0, best.score + 0.5 * margin))
-    if best.features["name"] < 0.5 or confidence < THRESHOLD:
-        return None, confidence
-    return best, confidence
-
+    if best.score < threshold:
+        return None, best.score
+    return best, best.score

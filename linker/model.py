@@ -77,13 +77,20 @@ class Candidate:
     title: str
     score: float
     description: str = ""
+    features: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {"title": self.title, "score": round(self.score, 4), "description": self.description}
+        return {"title": self.title, "score": round(self.score, 4), "description": self.description, "features": self.features}
 
     @classmethod
     def from_json(cls, data: dict) -> Candidate:
-        return cls(str(data["title"]), float(data["score"]), str(data.get("description") or ""))
+        feats = data.get("features") if isinstance(data.get("features"), dict) else {}
+        return cls(
+            str(data["title"]),
+            float(data["score"]),
+            str(data.get("description") or ""),
+            {str(k): float(v) for k, v in feats.items() if isinstance(v, (int, float))},
+        )
 
 
 # Link status: linked to a page, no article (NIL), or not decidable now.

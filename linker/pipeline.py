@@ -1,31 +1,40 @@
-"""The linker's steps, end to end: articles -> mentions -> clusters -> linked entities."""
+"""The linker's steps, end to end: articles -> mentions -> clusters -> decisions -> entities.
+
+* :func:`candidates` asks a :class:`Candidates` source (the wiki gateway, or
+  anything with ``lookup`` and ``search``) for every cluster's candidate pages;
+* :meth:`Linker.decide` scores them and picks one page or none per cluster,
+  changing nothing;
+* :func:`assemble` merges clusters decided for one page, applies the user's
+  fixes to the entity the user saw, and gives every entity a stable id.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
 
-from linker.link import Evidence, Scorer, choose, words
-from linker.model import (
-    FAILED,
-    LINKED,
-    NIL,
-    NOT_CACHED,
-    Article,
-    Candidate,
-    Entity,
-    Mention,
-    Summary,
-)
+from linker.link import Evidence, Model, Scored, Scorer, choose, default_model, page_label, words
+from linker.model import FAILED, LABELS, LINKED, NIL, NOT_CACHED, Article, Candidate, Entity, Mention, Summary
 from linker.names import content_tokens, key
 from linker.resolve import Cluster, cluster_corpus, propagate, vote_labels
 from linker.wiki import FAILED as WIKI_FAILED
 from linker.wiki import NOT_CACHED as WIKI_NOT_CACHED
-from linker.wiki import WikiGateway
 
 SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[”\"’']?|\n|$)")
 MAX_CANDIDATES = 12
+MAX_FORMS = 4
+
+
+class Candidates(Protocol):
+    """Where candidate pages come from: the wiki gateway in the app."""
+
+    def lookup(self, titles) -> dict[str, dict | str]: ...
+
+    def search(self, query: str, limit: int = 8) -> list[str] | str: ...
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -52,193 +61,281 @@ def _usable(rec) -> bool:
     return isinstance(rec, dict) and not rec.get("missing")
 
 
-class Linker:
-    """Links clusters of mentions to wiki pages through a :class:`WikiGateway`."""
+def _status(rec) -> str | None:
+    if rec == WIKI_NOT_CACHED:
+        return NOT_CACHED
+    if rec == WIKI_FAILED:
+        return FAILED
+    return None
 
-    def __init__(self, gateway: WikiGateway, overrides: dict[str, str | None] | None = None) -> None:
-        self.gateway = gateway
-        self.overrides = overrides or {}
 
-    # -- context -------------------------------------------------------------------
-    def _evidence(self, articles: dict[str, Article], clusters: list[Cluster]) -> list[Evidence]:
-        spans = {doc: sentences(a.text) for doc, a in articles.items()}
-        # Which clusters appear in each sentence, for neighbours.
-        in_sentence: dict[tuple[str, int], set[int]] = defaultdict(set)
-        placed: list[list[tuple[str, int]]] = []
-        for i, c in enumerate(clusters):
-            where = []
-            for m in c.mentions:
-                s = sentence_index(spans[m.doc], m.start) if spans[m.doc] else 0
-                in_sentence[(m.doc, s)].add(i)
-                where.append((m.doc, s))
-            placed.append(where)
-        doc_words = {doc: Counter(words(a.text)) for doc, a in articles.items()}
-        evidence = []
-        for i, c in enumerate(clusters):
-            ctx: Counter = Counter()
-            neighbours: set[str] = set()
-            for doc, s in set(placed[i]):
-                a, b = spans[doc][s] if spans[doc] else (0, len(articles[doc].text))
-                ctx.update(words(articles[doc].text[a:b]) * 2)
-                for j in in_sentence[(doc, s)]:
-                    if j != i:
-                        neighbours.add(clusters[j].name)
-            for doc in {m.doc for m in c.mentions}:
-                ctx.update(doc_words[doc])
-            for form in c.forms:
-                for w in words(form):
-                    ctx.pop(w, None)
-            evidence.append(Evidence(list(c.forms), c.label, ctx, neighbours))
-        return evidence
+@dataclass
+class Found:
+    """One cluster's candidate pages: title -> (direct, listed, searched); and whether all could be had."""
 
-    # -- candidates ----------------------------------------------------------------
-    def _candidates(self, clusters: list[Cluster]) -> tuple[dict[str, dict], list[dict[str, tuple[bool, bool]]], list[str]]:
-        """Page records and, per cluster, candidate title -> (direct, listed); plus unresolved statuses."""
-        gw = self.gateway
-        asked: dict[int, list[str]] = {}
-        titles: set[str] = set()
-        for i, c in enumerate(clusters):
-            forms = sorted(c.forms, key=lambda f: -len(content_tokens(f)))[:4]
-            asked[i] = forms
-            titles.update(forms)
-            titles.update(f + " (disambiguation)" for f in forms[:2])
-        records = gw.lookup(sorted(titles))
-        # Expand disambiguation pages into their entries.
-        entries: set[str] = set()
-        for rec in records.values():
-            if _usable(rec) and rec.get("disambiguation"):
-                entries.update(rec.get("links", [])[:60])
-        more = gw.lookup(sorted(entries - set(records)))
-        pages: dict[str, dict] = {}
-        for rec in list(records.values()) + list(more.values()):
-            if _usable(rec) and not rec.get("disambiguation"):
-                pages[rec["title"]] = rec
-        found: list[dict[str, tuple[bool, bool]]] = []
-        status: list[str] = []
-        needs_search: list[int] = []
-        for i, c in enumerate(clusters):
-            cands: dict[str, tuple[bool, bool]] = {}
-            st = LINKED
-            for j, form in enumerate(asked[i]):
-                for t in (form, form + " (disambiguation)"):
-                    rec = records.get(t)
-                    if rec in (WIKI_NOT_CACHED, WIKI_FAILED):
-                        st = NOT_CACHED if rec == WIKI_NOT_CACHED else FAILED
-                        continue
-                    if not _usable(rec):
-                        continue
-                    if rec.get("disambiguation"):
-                        for link in rec.get("links", [])[:60]:
-                            target = more.get(link, records.get(link))
-                            if _usable(target) and not target.get("disambiguation"):
-                                d, _ = cands.get(target["title"], (False, False))
-                                cands[target["title"]] = (d, True)
-                            elif target in (WIKI_NOT_CACHED, WIKI_FAILED):
-                                st = NOT_CACHED if target == WIKI_NOT_CACHED else FAILED
-                    elif t == form:
-                        cands[rec["title"]] = (True, cands.get(rec["title"], (False, False))[1])
-            found.append(cands)
-            status.append(st)
-            if not cands and st == LINKED:
-                needs_search.append(i)
-        # Search for names that led nowhere by title.
-        searched: dict[int, list[str]] = {}
-        wanted: set[str] = set()
-        for i in needs_search:
-            result = gw.search(clusters[i].name)
-            if isinstance(result, str):
-                status[i] = NOT_CACHED if result == WIKI_NOT_CACHED else FAILED
-                continue
+    pages: dict[str, tuple[bool, bool, bool]] = field(default_factory=dict)
+    status: str = LINKED
+
+    def add(self, title: str, direct: bool = False, listed: bool = False, searched: bool = False) -> None:
+        d, li, s = self.pages.get(title, (False, False, False))
+        self.pages[title] = (d or direct, li or listed, s or searched)
+
+
+def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, dict], list[Found]]:
+    """Page records and, per cluster, its candidates: titles, redirects, disambiguation entries, search."""
+    asked: list[list[str]] = []
+    titles: set[str] = set()
+    for c in clusters:
+        forms = sorted(c.forms, key=lambda f: (-len(content_tokens(f)), f))[:MAX_FORMS]
+        asked.append(forms)
+        titles.update(forms)
+        titles.update(f + " (disambiguation)" for f in forms[:2])
+    records = source.lookup(sorted(titles))
+    # Every entry of every disambiguation page: their order means nothing.
+    entries: set[str] = set()
+    for rec in records.values():
+        if _usable(rec) and rec.get("disambiguation"):
+            entries.update(rec.get("links", []))
+    more = source.lookup(sorted(entries - set(records)))
+    pages: dict[str, dict] = {}
+    for rec in list(records.values()) + list(more.values()):
+        if _usable(rec) and not rec.get("disambiguation"):
+            pages[rec["title"]] = rec
+    found: list[Found] = []
+    for forms in asked:
+        f = Found()
+        for form in forms:
+            for t in (form, form + " (disambiguation)"):
+                rec = records.get(t)
+                if _status(rec):
+                    f.status = _status(rec)
+                    continue
+                if not _usable(rec):
+                    continue
+                if not rec.get("disambiguation"):
+                    if t == form:
+                        f.add(rec["title"], direct=True)
+                    continue
+                for link in rec.get("links", []):
+                    target = more.get(link, records.get(link))
+                    if _usable(target) and not target.get("disambiguation"):
+                        f.add(target["title"], listed=True)
+                    elif _status(target):
+                        f.status = _status(target)
+        found.append(f)
+    # The wiki's search, for names that led nowhere by title.
+    searched: dict[int, list[str]] = {}
+    for i, c in enumerate(clusters):
+        if found[i].pages or found[i].status != LINKED:
+            continue
+        result = source.search(c.name)
+        if isinstance(result, str):
+            found[i].status = NOT_CACHED if result == WIKI_NOT_CACHED else FAILED
+        else:
             searched[i] = result
-            wanted.update(t for t in result if t not in pages)
-        extra = gw.lookup(sorted(wanted))
-        for rec in extra.values():
-            if _usable(rec) and not rec.get("disambiguation"):
-                pages[rec["title"]] = rec
-        for i, result in searched.items():
-            for t in result:
-                rec = extra.get(t) if t not in pages else pages[t]
-                if _usable(rec) and rec["title"] in pages:
-                    found[i].setdefault(rec["title"], (False, False))
-        return pages, found, status
+    wanted = {t for result in searched.values() for t in result if t not in pages}
+    extra = source.lookup(sorted(wanted))
+    for rec in extra.values():
+        if _usable(rec) and not rec.get("disambiguation"):
+            pages[rec["title"]] = rec
+    for i, result in searched.items():
+        for t in result:
+            rec = pages.get(t) or extra.get(t)
+            if _usable(rec) and rec["title"] in pages:
+                found[i].add(rec["title"], searched=True)
+    return pages, found
 
-    # -- linking -------------------------------------------------------------------
-    def link(self, articles: list[Article], per_doc: dict[str, list[Mention]]) -> list[Entity]:
-        by_doc = {a.doc: a for a in articles}
+
+@dataclass
+class Decision:
+    """What the linker decided for one cluster (nothing is changed by deciding)."""
+
+    cluster: Cluster
+    name: str
+    label: str
+    ranked: list[Scored]
+    best: Scored | None
+    confidence: float
+    status: str
+
+
+def evidence(articles: dict[str, Article], clusters: list[Cluster], names: list[str]) -> list[Evidence]:
+    """Each cluster's forms, label, context words and same-sentence neighbours; linear in the mentions."""
+    spans = {doc: sentences(a.text) or [(0, len(a.text))] for doc, a in articles.items()}
+    in_sentence: dict[tuple[str, int], set[int]] = defaultdict(set)
+    placed: list[set[tuple[str, int]]] = []
+    for i, c in enumerate(clusters):
+        where = set()
+        for m in c.mentions:
+            s = sentence_index(spans[m.doc], m.start)
+            in_sentence[(m.doc, s)].add(i)
+            where.add((m.doc, s))
+        placed.append(where)
+    sentence_words: dict[tuple[str, int], list[str]] = {}
+    doc_words: dict[str, Counter] = {}
+    out = []
+    for i, c in enumerate(clusters):
+        ctx: Counter = Counter()
+        neighbours: set[str] = set()
+        for where in placed[i]:
+            if where not in sentence_words:
+                a, b = spans[where[0]][where[1]]
+                sentence_words[where] = words(articles[where[0]].text[a:b])
+            ctx.update(sentence_words[where] * 2)
+            neighbours.update(names[j] for j in in_sentence[where] if j != i)
+        for doc in {m.doc for m in c.mentions}:
+            if doc not in doc_words:
+                doc_words[doc] = Counter(words(articles[doc].text))
+            ctx.update(doc_words[doc])
+        forms = list(c.forms)
+        for form in forms:
+            for w in words(form):
+                ctx.pop(w, None)
+        out.append(Evidence(forms, c.label, ctx, neighbours))
+    return out
+
+
+def anchors_of(clusters: list[Cluster], names: list[str], found: list[Found]) -> dict[str, str]:
+    """Entities the name alone settles (one page, reached by title or redirect): the story's fixed points."""
+    out: dict[str, str] = {}
+    for c, name, f in zip(clusters, names, found):
+        direct = [t for t, (d, _, _) in f.pages.items() if d]
+        if len(direct) == 1 and (len(f.pages) == 1 or len(content_tokens(name)) > 1):
+            out.setdefault(direct[0], name)
+    return out
+
+
+class Linker:
+    """Links clusters of mentions to wiki pages found through a :class:`Candidates` source."""
+
+    def __init__(self, source: Candidates, overrides: dict[str, str | None] | None = None, model: Model | None = None) -> None:
+        self.source = source
+        self.overrides = overrides or {}
+        self.model = model or default_model()
+
+    def clusters(self, articles: list[Article], per_doc: dict[str, list[Mention]]) -> list[Cluster]:
         per_doc = propagate(articles, per_doc)
         mentions = vote_labels([m for ms in per_doc.values() for m in ms])
         regrouped: dict[str, list[Mention]] = defaultdict(list)
         for m in mentions:
             regrouped[m.doc].append(m)
-        clusters = cluster_corpus(regrouped)
-        evidence = self._evidence(by_doc, clusters)
-        pages, found, status = self._candidates(clusters)
-        scorer = Scorer(pages)
-        linked: dict[str, float] = {}
-        decisions: list[tuple] = []
-        for rnd in range(2):
-            decisions = []
-            for ev, cands in zip(evidence, found):
-                scored = [s for t, (direct, listed) in cands.items() if (s := scorer.score(ev, t, direct, listed, linked))]
-                best, conf = choose(scored)
-                decisions.append((best, conf, sorted(scored, key=lambda s: -s.score)[:MAX_CANDIDATES]))
-            linked = {}
-            for best, conf, _ in decisions:
-                if best is not None and conf >= 0.7:
-                    linked[best.title] = max(linked.get(best.title, 0.0), conf)
-        entities = self._entities(clusters, decisions, status, pages)
-        return entities
+        return cluster_corpus(regrouped)
 
-    def _entities(self, clusters, decisions, status, pages) -> list[Entity]:
-        by_title: dict[str, Entity] = {}
-        out: list[Entity] = []
-        for c, (best, conf, scored), st in zip(clusters, decisions, status):
-            candidates = [Candidate(s.title, s.score, s.description) for s in scored]
-            ent = Entity(id="", name=c.name, label=c.label, mentions=list(c.mentions), confidence=conf, candidates=candidates)
-            override = self.overrides.get(override_key(c.name, c.label), "")
-            if override != "":
-                ent.overridden = True
-                if override and override in pages:
-                    ent.title, ent.status, ent.confidence = override, LINKED, 1.0
-                    ent.summary = summary_of(pages[override])
-                elif override:
-                    ent.title, ent.status, ent.confidence = override, LINKED, 1.0
-                else:
-                    ent.status, ent.confidence = NIL, 1.0
-            elif best is not None:
-                ent.title, ent.status = best.title, LINKED
-                ent.summary = summary_of(pages[best.title])
-            else:
-                ent.status = NIL if st == LINKED else st
-            if ent.title and ent.title in by_title:
-                into = by_title[ent.title]
-                if len(ent.mentions) > len(into.mentions):
-                    into.name = ent.name  # the name most used for it
-                into.mentions.extend(ent.mentions)
-                into.confidence = max(into.confidence, ent.confidence)
-                into.candidates = into.candidates or ent.candidates
-                continue
-            if ent.title:
-                by_title[ent.title] = ent
-            out.append(ent)
-        for ent in out:
-            ent.mentions.sort(key=lambda m: (m.doc, m.start))
-            ent.label = Counter(m.label for m in ent.mentions).most_common(1)[0][0]
-            if ent.title is None:
-                ent.confidence = ent.confidence if ent.status == NIL else 0.0
-        out.sort(key=lambda e: (-len(e.mentions), e.name))
-        for n, ent in enumerate(out, 1):
-            ent.id = f"E{n}"
-        return out
+    def decide(self, articles: list[Article], per_doc: dict[str, list[Mention]]) -> tuple[list[Decision], dict[str, dict]]:
+        """One decision per cluster, and the page records they refer to."""
+        clusters = self.clusters(articles, per_doc)
+        names = [c.name for c in clusters]
+        labels = [c.label for c in clusters]
+        ev = evidence({a.doc: a for a in articles}, clusters, names)
+        pages, found = candidates(self.source, clusters)
+        scorer = Scorer(pages, anchors_of(clusters, names, found), self.model)
+        decisions = [
+            settle(Decision(c, name, label, scorer.rank(e, f.pages), None, 0.0, f.status), pages, self.model.threshold)
+            for c, name, label, e, f in zip(clusters, names, labels, ev, found)
+        ]
+        return decisions, pages
+
+    def link(self, articles: list[Article], per_doc: dict[str, list[Mention]]) -> list[Entity]:
+        decisions, pages = self.decide(articles, per_doc)
+        return assemble(decisions, pages, self.overrides)
+
+
+def settle(d: Decision, pages: dict[str, dict], threshold: float) -> Decision:
+    """Pick the best candidate over the threshold (or none) for a decision whose candidates are ranked."""
+    available = d.status in (LINKED, NIL)
+    best, conf = choose(d.ranked, threshold)
+    status = LINKED if best is not None else (NIL if available else d.status)
+    label = d.cluster.label
+    if best is not None and best.features.get("exact"):
+        # Strong name evidence: the page's own type overrules spaCy's label.
+        label = corrected_label(label, pages[best.title])
+    return Decision(d.cluster, d.name, label, d.ranked, best, conf, status)
+
+
+def corrected_label(label: str, record: dict) -> str:
+    own = page_label(record)
+    if own is None or own == label or own not in LABELS:
+        return label
+    if label == "NORP" and own == "GPE":
+        return label  # "Chinese" stays a demonym that links to the country
+    return own
+
+
+def entity_id(title: str | None, name: str, label: str) -> str:
+    """A stable id: the same entity gets the same id in every run and after every relink."""
+    basis = f"t|{title}" if title else f"n|{label}|{key(name)}"
+    return "E" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:10]
 
 
 def override_key(name: str, label: str) -> str:
+    """The key of a fix made by an earlier gloss (by cluster name); still honoured."""
     return f"{label}|{key(name)}"
+
+
+def assemble(decisions: list[Decision], pages: dict[str, dict], overrides: dict[str, str | None] | None = None) -> list[Entity]:
+    """Entities from decisions: one per page (clusters decided for it merge), fixes applied, stable ids."""
+    overrides = overrides or {}
+    by_key: dict[str, Entity] = {}
+    order = sorted(decisions, key=lambda d: (d.cluster.mentions[0].doc, d.cluster.mentions[0].start))
+    for d in order:
+        mentions = [m if m.label == d.label else Mention(m.doc, m.start, m.end, m.text, d.label) for m in d.cluster.mentions]
+        ent = Entity(
+            id="",
+            name=d.name,
+            label=d.label,
+            mentions=mentions,
+            confidence=d.confidence,
+            candidates=[Candidate(s.title, s.score, s.description, s.features) for s in d.ranked[:MAX_CANDIDATES]],
+            status=d.status,
+        )
+        legacy = overrides.get(override_key(d.name, d.label), "")
+        if legacy != "":
+            _pin(ent, legacy, pages)
+        elif d.best is not None:
+            ent.title = d.best.title
+            ent.summary = summary_of(pages[d.best.title])
+        k = f"t|{ent.title}" if ent.title else f"c|{id(d)}"
+        into = by_key.get(k)
+        if into is None:
+            by_key[k] = ent
+            continue
+        if len(ent.mentions) > len(into.mentions):
+            into.name = ent.name  # the name most used for it
+        into.mentions.extend(ent.mentions)
+        into.confidence = max(into.confidence, ent.confidence)
+        into.candidates = into.candidates or ent.candidates
+    out = list(by_key.values())
+    seen: Counter = Counter()
+    for ent in out:
+        ent.mentions.sort(key=lambda m: (m.doc, m.start))
+        ent.label = Counter(m.label for m in ent.mentions).most_common(1)[0][0]
+        base = entity_id(ent.title, ent.name, ent.label)
+        seen[base] += 1
+        ent.id = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        fix = overrides.get(f"entity:{ent.id}", "")
+        if fix != "":
+            _pin(ent, fix, pages)
+        if ent.title is None and not ent.overridden:
+            ent.confidence = 1.0 - ent.confidence if ent.status == NIL else 0.0
+    out.sort(key=lambda e: (-len(e.mentions), e.name, e.id))
+    return out
+
+
+def _pin(ent: Entity, title: str | None, pages: dict[str, dict]) -> None:
+    """Apply the user's fix: a page, or no article."""
+    ent.overridden = True
+    ent.confidence = 1.0
+    if title:
+        ent.title, ent.status = title, LINKED
+        rec = pages.get(title)
+        ent.summary = summary_of(rec) if rec else None
+    else:
+        ent.title, ent.status, ent.summary = None, NIL, None
 
 
 def annotate(
     articles: list[Article],
-    gateway: WikiGateway,
+    source: Candidates,
     model: str,
     mentions_for: Callable[[list[Article]], dict[str, list[Mention]]] | None = None,
     overrides: dict[str, str | None] | None = None,
@@ -250,4 +347,4 @@ def annotate(
         per_doc = {a.doc: ms for a, ms in zip(articles, annotate_texts(articles, model))}
     else:
         per_doc = mentions_for(articles)
-    return Linker(gateway, overrides).link(articles, per_doc)
+    return Linker(source, overrides).link(articles, per_doc)
