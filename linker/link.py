@@ -5,7 +5,10 @@ from what any MediaWiki offers (title, redirects, extract, categories,
 description, page length, disambiguation lists, search) and from the articles:
 
 * ``exact``: a surface form reaches the page by its title or a redirect;
-* ``name``: how well the forms match the title (short forms, misspellings);
+* ``name`` / ``name_partial``: how well the forms match the title when the title
+  covers a form (short forms, misspellings) / when it names only part of one;
+* ``demonym``: a people's word ("Albanian") and its country's page;
+* ``surname_only``: a person named by one word only, and not by the page's title;
 * ``listed`` / ``searched``: the page came from a disambiguation list / the search;
 * ``type``: how well spaCy's label fits what the categories and description say;
 * ``person_clash``: the label says person, the page is a person, the names disagree;
@@ -31,12 +34,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from linker.names import content_tokens, demonym_of, name_score, person_compatible, tokens
+from linker.names import content_tokens, demonym_of, name_scores, person_compatible, tokens
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 FEATURES = (
     "exact",
     "name",
+    "name_partial",
+    "demonym",
+    "surname_only",
     "listed",
     "searched",
     "type",
@@ -259,17 +265,22 @@ class Scorer:
     def features(self, ev: Evidence, title: str, direct: bool, listed: bool, searched: bool) -> dict[str, float]:
         rec = self.records[title]
         aliases = rec.get("aliases", [])
-        name = name_score(ev.forms, title, aliases)
-        if ev.label == "NORP" and demonym_of(ev.forms[0], title, aliases):
-            name = max(name, 0.9)
+        name, partial = name_scores(ev.forms, title, aliases)
+        types = page_types(rec)
+        place = types.get("GPE", 0.0) + types.get("LOC", 0.0) >= 0.5
+        demonym = 1.0 if ev.label == "NORP" and place and any(demonym_of(f, title, aliases) for f in ev.forms) else 0.0
+        single = all(len(content_tokens(f)) == 1 for f in ev.forms)
         clash = 0.0
-        if ev.label == "PERSON" and page_types(rec).get("PERSON", 0.0) >= 0.5:
+        if ev.label == "PERSON" and types.get("PERSON", 0.0) >= 0.5:
             full = [f for f in ev.forms if len(content_tokens(f)) > 1] or ev.forms
             if not any(person_compatible(f, title) or any(person_compatible(f, a) for a in aliases) for f in full):
                 clash = 1.0
         return {
             "exact": 1.0 if direct else 0.0,
             "name": name,
+            "name_partial": partial,
+            "demonym": demonym,
+            "surname_only": 1.0 if ev.label == "PERSON" and single and not direct else 0.0,
             "listed": 1.0 if listed else 0.0,
             "searched": 1.0 if searched and not direct and not listed else 0.0,
             "type": type_fit(ev.label, rec),

@@ -84,6 +84,17 @@ def is_short_form(short: str, long: str) -> bool:
     return True
 
 
+def is_name_part(short: str, long: str) -> bool:
+    """A person's surname or first name alone: "Shear" / "Emmett Shear", "Sam" / "Sam Altman"."""
+    few, many = content_tokens(short), content_tokens(long)
+    return len(few) == 1 and len(many) >= 2 and len(few[0]) >= 2 and few[0] in (many[0], many[-1])
+
+
+def undotted(form: str) -> str:
+    """An acronym without its dots: "U.S." -> "US", "A.I. Act" -> "AI Act"."""
+    return re.sub(r"\b(?:[A-Z]\.){2,}", lambda m: m.group().replace(".", ""), form)
+
+
 def is_acronym(short: str, long: str) -> bool:
     letters = re.sub(r"[^A-Za-z]", "", short)
     if len(letters) < 2 or not short.replace(".", "").isupper():
@@ -109,10 +120,19 @@ def person_compatible(name: str, title: str) -> bool:
     return False
 
 
-def name_score(forms: list[str], title: str, aliases: list[str]) -> float:
-    """How well the entity's surface forms match a page's title or its redirects, 0..1."""
+def squash(text: str) -> str:
+    """A name with case, accents, spaces, dots and hyphens gone: "Open AI", "Openai", "U.S." -> "openai", "us"."""
+    return re.sub(r"[^\w]|_", "", fold(text))
+
+
+def name_scores(forms: list[str], title: str, aliases: list[str]) -> tuple[float, float]:
+    """How well the forms match a page's title or redirects, 0..1: (the page's name covers a form, only part of one).
+
+    "Blinken" against "Antony Blinken" is covered (the title is the fuller name);
+    "Hana Sobotka" against "Sobotka" is partial (the title drops words of the name).
+    """
     names = [base_title(title)] + [base_title(a) for a in aliases]
-    best = 0.0
+    cover = partial = 0.0
     for form in forms:
         fk = content_tokens(form)
         if not fk:
@@ -121,16 +141,23 @@ def name_score(forms: list[str], title: str, aliases: list[str]) -> float:
             nk = content_tokens(n)
             if not nk:
                 continue
-            if fk == nk:
-                return 1.0
-            if is_short_form(form, n) or is_short_form(n, form):
-                covered = min(len(fk), len(nk)) / max(len(fk), len(nk))
-                best = max(best, 0.6 + 0.35 * covered)
-                continue
-            shared = len(set(fk) & set(nk))
-            if shared:
-                best = max(best, 0.6 * shared / len(set(fk) | set(nk)))
-    return best
+            if fk == nk or squash(form) == squash(n):
+                return 1.0, 0.0
+            ratio = min(len(fk), len(nk)) / max(len(fk), len(nk))
+            if is_short_form(form, n):
+                cover = max(cover, 0.6 + 0.35 * ratio)
+            elif is_short_form(n, form):
+                partial = max(partial, 0.6 + 0.35 * ratio)
+            else:
+                shared = len(set(fk) & set(nk))
+                if shared:
+                    partial = max(partial, 0.6 * shared / len(set(fk) | set(nk)))
+    return cover, partial
+
+
+def name_score(forms: list[str], title: str, aliases: list[str]) -> float:
+    """How well the entity's surface forms match a page's title or its redirects, 0..1."""
+    return max(name_scores(forms, title, aliases))
 
 
 def demonym_of(form: str, title: str, aliases: list[str]) -> bool:

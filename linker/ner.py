@@ -30,6 +30,12 @@ ROLE_OBJECTS = {
     "state", "defense", "defence", "justice", "treasury", "commerce", "labor", "energy", "agriculture",
     "education", "transportation", "interior", "health", "homeland security", "foreign affairs", "home affairs",
 }
+# Roles written after a name ("Stripe CTO"); English words, not names.
+TRAILING_ROLES = {
+    "ceo", "cto", "cfo", "coo", "cio", "chief", "executive", "officer", "founder", "co-founder", "chair", "chairman",
+    "chairwoman", "spokesperson", "spokesman", "spokeswoman", "boss", "head", "director", "analyst", "official",
+    "officials", "correspondent", "editor", "reporter",
+}
 POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 INNER_POSSESSIVE = re.compile(r"['’]s\s+(?=[A-Z])")
 PREFIXES = {"anti", "pro", "non", "ex", "post", "pre", "pan", "neo"}
@@ -90,6 +96,12 @@ def clean_span(text: str, start: int, end: int, label: str = "") -> tuple[int, i
     span = text[start:end]
     m = POSSESSIVE.search(span)
     if m and m.start() > 0:
+        end = start + m.start()
+    # A trailing job title is not part of the name: "Stripe CTO", "Microsoft Chief Executive".
+    while True:
+        m = re.search(r"\s+(\S+)$", text[start:end])
+        if not m or (m.group(1).lower() not in TRAILING_ROLES and m.group(1).lower() not in TITLES):
+            break
         end = start + m.start()
     return start, end, label
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from linker.link import Evidence, Model, Scored, Scorer, choose, default_model, page_label, words
+from linker.link import STOPWORDS, Evidence, Model, Scored, Scorer, choose, default_model, page_label, words
 from linker.model import FAILED, LABELS, LINKED, NIL, NOT_CACHED, Article, Candidate, Entity, Mention, Summary
-from linker.names import content_tokens, key
+from linker.names import base_title, content_tokens, fold, key, squash, undotted
 from linker.resolve import Cluster, cluster_corpus, propagate, vote_labels
 from linker.wiki import FAILED as WIKI_FAILED
 from linker.wiki import NOT_CACHED as WIKI_NOT_CACHED
@@ -87,6 +88,7 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
     titles: set[str] = set()
     for c in clusters:
         forms = sorted(c.forms, key=lambda f: (-len(content_tokens(f)), f))[:MAX_FORMS]
+        forms += [v for f in forms if (v := undotted(f)) != f and v not in forms]
         asked.append(forms)
         titles.update(forms)
         titles.update(f + " (disambiguation)" for f in forms[:2])
@@ -104,7 +106,11 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
     found: list[Found] = []
     for forms in asked:
         f = Found()
+        fullest = max(len(content_tokens(form)) for form in forms)
         for form in forms:
+            # Only the fullest names count as reaching a page by title: "Sobotka" alone
+            # does not make "Hana Sobotka" the town of that name.
+            full = len(content_tokens(form)) == fullest
             for t in (form, form + " (disambiguation)"):
                 rec = records.get(t)
                 if _status(rec):
@@ -114,7 +120,7 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
                     continue
                 if not rec.get("disambiguation"):
                     if t == form:
-                        f.add(rec["title"], direct=True)
+                        f.add(rec["title"], direct=full)
                     continue
                 for link in rec.get("links", []):
                     target = more.get(link, records.get(link))
@@ -144,6 +150,56 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
             if _usable(rec) and rec["title"] in pages:
                 found[i].add(rec["title"], searched=True)
     return pages, found
+
+
+CAPITALISED = re.compile(r"(?<![\w’'.-])[A-Z][\w’'.]*(?:-[\w’'.]+)*(?:[ ](?:[A-Z][\w’'.]*(?:-[\w’'.]+)*))*")
+LOWER_WORD = re.compile(r"\b[a-z][a-z’'-]*\b")
+CALENDAR = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
+    "april", "may", "june", "july", "august", "september", "october", "november", "december",
+}
+
+
+def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: Candidates) -> dict[str, list[Mention]]:
+    """Names spaCy missed: capitalised words no mention covers that are a page's exact title or redirect.
+
+    A capitalised word that the story also writes in lower case is an ordinary word
+    at the start of a sentence, not a name; the page's own type gives the label.
+    """
+    common = set()
+    for a in articles:
+        common.update(LOWER_WORD.findall(a.text))
+    spots: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for a in articles:
+        taken = sorted((m.start, m.end) for m in per_doc.get(a.doc, []))
+        starts = [t[0] for t in taken]
+        for match in CAPITALISED.finditer(a.text):
+            s, e = match.span()
+            text = match.group().rstrip(".’'")
+            e = s + len(text)
+            low = fold(text)
+            if len(text) < 2 or low in common or low in CALENDAR or low in STOPWORDS or text.isdigit():
+                continue
+            i = bisect_right(starts, e)
+            if any(ts < e and s < te for ts, te in taken[max(0, i - 3):i]):
+                continue
+            spots[text].append((a.doc, s, e))
+    if not spots:
+        return per_doc
+    records = source.lookup(sorted(spots))
+    out = {doc: list(ms) for doc, ms in per_doc.items()}
+    for text, places in spots.items():
+        rec = records.get(text)
+        if not _usable(rec) or rec.get("disambiguation") or squash(base_title(rec["title"])) != squash(text):
+            continue
+        label = page_label(rec)
+        if label not in LABELS:
+            continue
+        for doc, s, e in places:
+            out.setdefault(doc, []).append(Mention(doc, s, e, text, label))
+    for ms in out.values():
+        ms.sort(key=lambda m: m.start)
+    return out
 
 
 @dataclass
@@ -196,11 +252,11 @@ def evidence(articles: dict[str, Article], clusters: list[Cluster], names: list[
 
 
 def anchors_of(clusters: list[Cluster], names: list[str], found: list[Found]) -> dict[str, str]:
-    """Entities the name alone settles (one page, reached by title or redirect): the story's fixed points."""
+    """Entities whose name reaches one page by title or redirect: the story's likely fixed points."""
     out: dict[str, str] = {}
     for c, name, f in zip(clusters, names, found):
         direct = [t for t, (d, _, _) in f.pages.items() if d]
-        if len(direct) == 1 and (len(f.pages) == 1 or len(content_tokens(name)) > 1):
+        if len(direct) == 1:
             out.setdefault(direct[0], name)
     return out
 
@@ -214,7 +270,7 @@ class Linker:
         self.model = model or default_model()
 
     def clusters(self, articles: list[Article], per_doc: dict[str, list[Mention]]) -> list[Cluster]:
-        per_doc = propagate(articles, per_doc)
+        per_doc = recall(articles, propagate(articles, per_doc), self.source)
         mentions = vote_labels([m for ms in per_doc.values() for m in ms])
         regrouped: dict[str, list[Mention]] = defaultdict(list)
         for m in mentions:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from linker.model import Article, Mention
-from linker.names import content_tokens, is_acronym, is_short_form, key
+from linker.names import content_tokens, is_acronym, is_name_part, is_short_form, key
 
 PLACE = {"GPE", "LOC", "FAC"}
 
@@ -98,6 +98,8 @@ def propagate(articles: list[Article], per_doc: dict[str, list[Mention]]) -> dic
 
 @lru_cache(maxsize=200_000)
 def _can_shorten(text: str, short_label: str, long: str, long_label: str) -> bool:
+    if long_label == "PERSON" and short_label != "NORP" and is_name_part(text, long):
+        return True  # "Shear" after "Emmett Shear", whatever label spaCy gave the surname
     if coarse(short_label) != coarse(long_label):
         return False
     if short_label == "PERSON":
@@ -109,9 +111,10 @@ def _can_shorten(text: str, short_label: str, long: str, long_label: str) -> boo
 
 
 def cluster_key(form: str, label: str) -> str:
-    """Names that are the same name: "American" and "Americans" for peoples."""
-    k = key(form)
-    if label == "NORP" and len(k) > 4 and k.endswith("s") and " " not in k:
+    """Names that are the same name: "OpenAI", "Openai" and "Open AI"; "American" and "Americans" for peoples."""
+    toks = content_tokens(form)
+    k = "".join(toks)
+    if label == "NORP" and len(k) > 4 and k.endswith("s") and len(toks) == 1:
         k = k[:-1]
     return k
 
