@@ -7,6 +7,8 @@ description, page length, disambiguation lists, search) and from the articles:
 * ``exact``: a surface form reaches the page by its title or a redirect;
 * ``name`` / ``name_partial``: how well the forms match the title when the title
   covers a form (short forms, misspellings) / when it names only part of one;
+* ``name_overlap``: the title and a form only share some words;
+* ``no_name``: nothing in the title answers to the name (a search hit, a loose list entry);
 * ``demonym``: a people's word ("Albanian") and its country's page;
 * ``surname_only``: a person named by one word only, and not by the page's title;
 * ``listed`` / ``searched``: the page came from a disambiguation list / the search;
@@ -34,13 +36,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from linker.names import content_tokens, demonym_of, name_scores, person_compatible, tokens
+from linker.names import content_tokens, demonym_of, name_match, person_compatible, tokens
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 FEATURES = (
     "exact",
     "name",
     "name_partial",
+    "name_overlap",
+    "no_name",
     "demonym",
     "surname_only",
     "listed",
@@ -141,9 +145,10 @@ def page_types(record: dict) -> dict[str, float]:
 
 def page_label(record: dict) -> str | None:
     """The NER label a page's own type stands for, when one type clearly dominates."""
-    types = page_types(record)
-    best, share = max(types.items(), key=lambda kv: kv[1])
-    return best if share >= 0.5 and best not in ("OTHER", "LANGUAGE") else None
+    ranked = sorted(page_types(record).items(), key=lambda kv: -kv[1])
+    best, share = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    return best if share >= 0.4 and share > runner_up and best not in ("OTHER", "LANGUAGE") else None
 
 
 def type_fit(label: str, record: dict) -> float:
@@ -265,7 +270,7 @@ class Scorer:
     def features(self, ev: Evidence, title: str, direct: bool, listed: bool, searched: bool) -> dict[str, float]:
         rec = self.records[title]
         aliases = rec.get("aliases", [])
-        name, partial = name_scores(ev.forms, title, aliases)
+        name, partial, overlap = name_match(ev.forms, title, aliases)
         types = page_types(rec)
         place = types.get("GPE", 0.0) + types.get("LOC", 0.0) >= 0.5
         demonym = 1.0 if ev.label == "NORP" and place and any(demonym_of(f, title, aliases) for f in ev.forms) else 0.0
@@ -279,6 +284,8 @@ class Scorer:
             "exact": 1.0 if direct else 0.0,
             "name": name,
             "name_partial": partial,
+            "name_overlap": overlap,
+            "no_name": 1.0 if max(name, partial) < 0.5 and not direct and not demonym else 0.0,
             "demonym": demonym,
             "surname_only": 1.0 if ev.label == "PERSON" and single and not direct else 0.0,
             "listed": 1.0 if listed else 0.0,

@@ -131,8 +131,14 @@ def name_scores(forms: list[str], title: str, aliases: list[str]) -> tuple[float
     "Blinken" against "Antony Blinken" is covered (the title is the fuller name);
     "Hana Sobotka" against "Sobotka" is partial (the title drops words of the name).
     """
+    cover, partial, _ = name_match(forms, title, aliases)
+    return cover, partial
+
+
+def name_match(forms: list[str], title: str, aliases: list[str]) -> tuple[float, float, float]:
+    """(covered, partial, overlap): as :func:`name_scores`, plus names that only share some words."""
     names = [base_title(title)] + [base_title(a) for a in aliases]
-    cover = partial = 0.0
+    cover = partial = overlap = 0.0
     for form in forms:
         fk = content_tokens(form)
         if not fk:
@@ -142,7 +148,7 @@ def name_scores(forms: list[str], title: str, aliases: list[str]) -> tuple[float
             if not nk:
                 continue
             if fk == nk or squash(form) == squash(n):
-                return 1.0, 0.0
+                return 1.0, 0.0, 0.0
             ratio = min(len(fk), len(nk)) / max(len(fk), len(nk))
             if is_short_form(form, n):
                 cover = max(cover, 0.6 + 0.35 * ratio)
@@ -151,8 +157,8 @@ def name_scores(forms: list[str], title: str, aliases: list[str]) -> tuple[float
             else:
                 shared = len(set(fk) & set(nk))
                 if shared:
-                    partial = max(partial, 0.6 * shared / len(set(fk) | set(nk)))
-    return cover, partial
+                    overlap = max(overlap, shared / len(set(fk) | set(nk)))
+    return cover, partial, overlap
 
 
 def name_score(forms: list[str], title: str, aliases: list[str]) -> float:

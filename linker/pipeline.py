@@ -152,7 +152,7 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
     return pages, found
 
 
-CAPITALISED = re.compile(r"(?<![\w’'.-])[A-Z][\w’'.]*(?:-[\w’'.]+)*(?:[ ](?:[A-Z][\w’'.]*(?:-[\w’'.]+)*))*")
+CAPITALISED = re.compile(r"(?<![\w’'.-])[A-Z][\w’'.]*(?:-[A-Z0-9][\w’'.]*)*(?:[ ](?:[A-Z][\w’'.]*(?:-[A-Z0-9][\w’'.]*)*))*")
 LOWER_WORD = re.compile(r"\b[a-z][a-z’'-]*\b")
 CALENDAR = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
@@ -270,7 +270,7 @@ class Linker:
         self.model = model or default_model()
 
     def clusters(self, articles: list[Article], per_doc: dict[str, list[Mention]]) -> list[Cluster]:
-        per_doc = recall(articles, propagate(articles, per_doc), self.source)
+        per_doc = propagate(articles, recall(articles, propagate(articles, per_doc), self.source))
         mentions = vote_labels([m for ms in per_doc.values() for m in ms])
         regrouped: dict[str, list[Mention]] = defaultdict(list)
         for m in mentions:

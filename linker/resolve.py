@@ -76,6 +76,13 @@ def propagate(articles: list[Article], per_doc: dict[str, list[Mention]]) -> dic
         for m in ms:
             if len(m.text) >= 2 and m.text[:1].isupper():
                 surfaces[m.text][m.label] += 1
+    # A person's surname alone names them too ("Shear" after "Emmett Shear").
+    for text, labels in list(surfaces.items()):
+        words = text.split()
+        if labels["PERSON"] and len(words) >= 2 and len(words[-1]) >= 3 and words[-1][:1].isupper():
+            surname = words[-1]
+            if surname not in surfaces:
+                surfaces[surname]["PERSON"] += 1
     if not surfaces:
         return per_doc
     names = sorted(surfaces, key=len, reverse=True)
