@@ -6,7 +6,8 @@ description, page length, disambiguation lists, search) and from the articles:
 
 * ``exact``: a surface form reaches the page by its title or a redirect;
 * ``name`` / ``name_partial``: how well the forms match the title when the title
-  covers a form (short forms, misspellings) / when it names only part of one;
+  covers a form (short forms, misspellings) / when it names only part of one
+  (weighed by the type fit: "X Ventures" is not the town X);
 * ``name_overlap``: the title and a form only share some words;
 * ``no_name``: nothing in the title answers to the name (a search hit, a loose list entry);
 * ``demonym``: a people's word ("Albanian") and its country's page;
@@ -14,11 +15,12 @@ description, page length, disambiguation lists, search) and from the articles:
 * ``listed`` / ``searched``: the page came from a disambiguation list / the search;
 * ``type``: how well spaCy's label fits what the categories and description say;
 * ``person_clash``: the label says person, the page is a person, the names disagree;
-* ``context`` / ``context_rel``: the articles' words against the page's words,
-  absolute and relative to the best candidate of the cluster;
+* ``context`` / ``context_rel`` / ``context_margin``: the articles' words against
+  the page's words, relative to the cluster's best candidate, and how far ahead of
+  the best other candidate;
 * ``coherence``: the story's other entities named in the page's text;
 * ``length_rel``: the page's length against the longest candidate's (a prior);
-* ``only``: the only candidate there is.
+* ``only`` / ``rivals``: the only candidate there is / how many others answer to the name.
 
 A logistic model turns the features into a probability; its weights and the
 NIL threshold are fitted on the development stories (``make fit``, see
@@ -53,9 +55,11 @@ FEATURES = (
     "person_clash",
     "context",
     "context_rel",
+    "context_margin",
     "coherence",
     "length_rel",
     "only",
+    "rivals",
 )
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
@@ -280,17 +284,18 @@ class Scorer:
             full = [f for f in ev.forms if len(content_tokens(f)) > 1] or ev.forms
             if not any(person_compatible(f, title) or any(person_compatible(f, a) for a in aliases) for f in full):
                 clash = 1.0
+        fit = type_fit(ev.label, rec)
         return {
             "exact": 1.0 if direct else 0.0,
             "name": name,
-            "name_partial": partial,
+            "name_partial": partial * fit,  # a shorter name of something else is no evidence
             "name_overlap": overlap,
             "no_name": 1.0 if max(name, partial) < 0.5 and not direct and not demonym else 0.0,
             "demonym": demonym,
             "surname_only": 1.0 if ev.label == "PERSON" and single and not direct else 0.0,
             "listed": 1.0 if listed else 0.0,
             "searched": 1.0 if searched and not direct and not listed else 0.0,
-            "type": type_fit(ev.label, rec),
+            "type": fit,
             "person_clash": clash,
             "context": self.context(ev, title),
             "coherence": self.coherence(ev, title),
@@ -301,14 +306,18 @@ class Scorer:
         rows = {t: self.features(ev, t, *how) for t, how in cands.items() if t in self.records}
         if not rows:
             return []
-        top_context = max(f["context"] for f in rows.values())
+        named = sum(1 for f in rows.values() if f["name"] >= 0.7)
+        contexts = sorted((f["context"] for f in rows.values()), reverse=True)
         lengths = {t: math.log1p(page_length(self.records[t])) for t in rows}
         top_length = max(lengths.values()) or 1.0
         out = []
         for t, f in rows.items():
-            f["context_rel"] = f["context"] / top_context if top_context else 0.0
+            f["context_rel"] = f["context"] / contexts[0] if contexts[0] else 0.0
+            rival = contexts[1] if f["context"] == contexts[0] and len(contexts) > 1 else contexts[0]
+            f["context_margin"] = max(0.0, f["context"] - rival) if len(contexts) > 1 else f["context"]
             f["length_rel"] = lengths[t] / top_length
             f["only"] = 1.0 if len(rows) == 1 else 0.0
+            f["rivals"] = min(1.0, math.log1p(named - (f["name"] >= 0.7)) / math.log(11))
             f = {k: round(v, 4) for k, v in f.items()}
             out.append(Scored(t, self.model.probability(f), f, self.records[t].get("description", "")))
         out.sort(key=lambda s: (-s.score, s.title))

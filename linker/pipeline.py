@@ -20,7 +20,7 @@ from typing import Protocol
 
 from linker.link import STOPWORDS, Evidence, Model, Scored, Scorer, choose, default_model, page_label, words
 from linker.model import FAILED, LABELS, LINKED, NIL, NOT_CACHED, Article, Candidate, Entity, Mention, Summary
-from linker.names import base_title, content_tokens, fold, key, squash, undotted
+from linker.names import base_title, content_tokens, fold, key, name_match, squash, undotted
 from linker.resolve import Cluster, cluster_corpus, propagate, vote_labels
 from linker.wiki import FAILED as WIKI_FAILED
 from linker.wiki import NOT_CACHED as WIKI_NOT_CACHED
@@ -145,9 +145,11 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
         if _usable(rec) and not rec.get("disambiguation"):
             pages[rec["title"]] = rec
     for i, result in searched.items():
+        forms = list(clusters[i].forms)
         for t in result:
             rec = pages.get(t) or extra.get(t)
-            if _usable(rec) and rec["title"] in pages:
+            # The search finds spellings and fuller names; a page whose title does not cover the name is no candidate.
+            if _usable(rec) and rec["title"] in pages and name_match(forms, rec["title"], rec.get("aliases", []))[0] >= 0.5:
                 found[i].add(rec["title"], searched=True)
     return pages, found
 

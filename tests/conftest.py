@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import random
 import shutil
 import subprocess
 import sys
@@ -36,7 +34,10 @@ class Wiki:
 
 
 def start_wiki(pages: list[Path] | None = None, **faults) -> Wiki:
-    server, stats, f = serve(pages or [DEFAULT_PAGES], **faults)
+    """A wiki serving the given page files; by default all of them together, as the real one would."""
+    from tests.stories import PAGE_FILES
+
+    server, stats, f = serve(pages or PAGE_FILES, **faults)
     return Wiki(f"http://127.0.0.1:{server.server_address[1]}/w/api.php", stats, f, server)
 
 
@@ -100,15 +101,3 @@ def warm_copy(warmed, tmp_path) -> Path:
     dest = tmp_path / "warm-cache"
     shutil.copytree(warmed, dest)
     return dest
-
-
-def shuffled_pages(tmp_path: Path, seed: int, source: Path = DEFAULT_PAGES) -> Path:
-    """The same wiki with every disambiguation list in another order."""
-    data = json.loads(source.read_text(encoding="utf-8"))
-    rng = random.Random(seed)
-    for page in data["pages"]:
-        rng.shuffle(page["links"])
-    rng.shuffle(data["pages"])
-    out = tmp_path / f"pages-shuffled-{seed}.json"
-    out.write_text(json.dumps(data), encoding="utf-8")
-    return out

@@ -101,6 +101,8 @@ def entities_json(articles, outcome) -> dict:
                 "status": e.status,
                 "confidence": round(e.confidence, 4),
                 "summary": e.summary.to_json() if e.summary else None,
+                "overridden": e.overridden,
+                "candidates": [c.to_json() for c in e.candidates[:5]],
                 "mentions": [{"doc": m.doc, "start": m.start, "end": m.end, "text": m.text} for m in e.mentions],
             }
             for e in outcome.entities
