@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   := samples/demo-bundle.gloss
 
-.PHONY: run test bench demo-bundle clean
+.PHONY: run test bench fit real-wiki demo-bundle clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run
+
+# Fit the scorer on the development stories (leave one story out each way) and write linker/weights.json.
+fit: $(VENV)/.installed-test
+	$(BIN)/python -m tests.stories fit
+
+# Build (once, cached) and serve the real MediaWiki test instance; prints its API URL.
+real-wiki: $(VENV)/.installed-test
+	$(BIN)/python -m tests.real_wiki serve
 
 demo-bundle: $(VENV)/.installed
 	$(BIN)/python -m tests.demo_bundle $(DEMO)

@@ -277,7 +277,11 @@ class Scorer:
         name, partial, overlap = name_match(ev.forms, title, aliases)
         types = page_types(rec)
         place = types.get("GPE", 0.0) + types.get("LOC", 0.0) >= 0.5
-        demonym = 1.0 if ev.label == "NORP" and place and any(demonym_of(f, title, aliases) for f in ev.forms) else 0.0
+        demonym = 0.0
+        if ev.label == "NORP" and place:
+            # The place's names: title, redirects, and the capitalised words of the page's opening.
+            opening = re.findall(r"\b[A-Z][a-z]{3,}\b", rec.get("extract", "")[:200])
+            demonym = 1.0 if any(demonym_of(f, title, aliases + opening) for f in ev.forms) else 0.0
         single = all(len(content_tokens(f)) == 1 for f in ev.forms)
         clash = 0.0
         if ev.label == "PERSON" and types.get("PERSON", 0.0) >= 0.5:

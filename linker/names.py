@@ -90,6 +90,11 @@ def is_name_part(short: str, long: str) -> bool:
     return len(few) == 1 and len(many) >= 2 and len(few[0]) >= 2 and few[0] in (many[0], many[-1])
 
 
+def straight(form: str) -> str:
+    """Curly apostrophes and quotes as straight ones: in names they are the same character."""
+    return form.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'}))
+
+
 def undotted(form: str) -> str:
     """An acronym without its dots: "U.S." -> "US", "A.I. Act" -> "AI Act"."""
     return re.sub(r"\b(?:[A-Z]\.){2,}", lambda m: m.group().replace(".", ""), form)

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from linker.link import STOPWORDS, Evidence, Model, Scored, Scorer, choose, default_model, page_label, words
 from linker.model import FAILED, LABELS, LINKED, NIL, NOT_CACHED, Article, Candidate, Entity, Mention, Summary
-from linker.names import base_title, content_tokens, fold, key, name_match, squash, undotted
+from linker.names import base_title, content_tokens, fold, key, name_match, squash, straight, undotted
 from linker.resolve import Cluster, cluster_corpus, propagate, vote_labels
 from linker.wiki import FAILED as WIKI_FAILED
 from linker.wiki import NOT_CACHED as WIKI_NOT_CACHED
@@ -88,7 +88,7 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
     titles: set[str] = set()
     for c in clusters:
         forms = sorted(c.forms, key=lambda f: (-len(content_tokens(f)), f))[:MAX_FORMS]
-        forms += [v for f in forms if (v := undotted(f)) != f and v not in forms]
+        forms += [v for f in forms if (v := straight(undotted(f))) != f and v not in forms]
         asked.append(forms)
         titles.update(forms)
         titles.update(f + " (disambiguation)" for f in forms[:2])

@@ -11,6 +11,7 @@ as :data:`NOT_CACHED`.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -22,11 +23,34 @@ from linker import __version__
 
 DEFAULT_API = "https://en.wikipedia.org/w/api.php"
 USER_AGENT = f"gloss/{__version__} (terminal news reader; https://github.com/gloss-reader/gloss)"
-BATCH = 20
+BATCH = 20  # TextExtracts gives at most 20 intro extracts a request
+MAX_CONTINUE = 50
 MAX_IN_FLIGHT = 4
 NOT_CACHED = "not_cached"
 FAILED = "failed"
 DAY = 86400.0
+
+
+def _items(value) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def is_disambiguation(page: dict) -> bool:
+    """A disambiguation page: by its page property (Disambiguator), else by its categories or its "may refer to" lead."""
+    props = page.get("pageprops") if isinstance(page.get("pageprops"), dict) else {}
+    if "disambiguation" in props:
+        return True
+    cats = " ".join(str(c.get("title", "")) for c in _items(page.get("categories"))).lower()
+    if "disambiguation pages" in cats:
+        return True
+    lead = str(page.get("extract") or "")[:300].lower()
+    return bool(re.search(r"\bmay (also )?refer to\b", lead))
+
+
+def first_sentence(text: str, limit: int = 160) -> str:
+    m = re.match(r"(.+?[.!?])(\s|$)", text.strip(), re.S)
+    sentence = " ".join((m.group(1) if m else text).split())
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 class WikiUnavailable(Exception):
@@ -147,20 +171,11 @@ class WikiGateway:
     # -- identity -------------------------------------------------------------------
     @property
     def site(self) -> str:
-        """The wiki's server name, the first part of every cache key."""
+        """The wiki's identity, the first part of every cache key: the host for Wikimedia's
+        wikis, else host, port and path of the API (two local wikis never share keys)."""
         if self._site is None:
-            hit = self.store.get("site", self.api_url)
-            if hit:
-                self._site = str(hit[0])
-            elif self.offline or self.unreachable:
-                self._site = urlsplit(self.api_url).netloc
-            else:
-                try:
-                    data = self._request({"action": "query", "meta": "siteinfo", "siprop": "general"})
-                    self._site = str(data["query"]["general"]["servername"])
-                    self.store.set("site", self.api_url, self._site)
-                except (WikiUnavailable, KeyError, TypeError):
-                    self._site = urlsplit(self.api_url).netloc
+            parts = urlsplit(self.api_url)
+            self._site = f"{parts.netloc}{parts.path}".replace("|", "%7C") or "wiki"
         return self._site
 
     def key(self, title: str) -> str:
@@ -232,17 +247,25 @@ class WikiGateway:
             if self.notice is None:
                 self.notice = f"{why}: working from the cache only"
 
-    def _query_all(self, params: dict) -> dict:
-        """An action=query call following `continue` until the answer is complete."""
+    def _query_all(self, params: dict, max_rounds: int = MAX_CONTINUE) -> dict:
+        """An action=query call following `continue` until the answer is complete.
+
+        A wiki that keeps answering `continue` past `max_rounds` gives no answer at
+        all (WikiUnavailable): a silently truncated record is never kept.
+        """
         merged: dict = {}
         cont: dict = {}
-        for _ in range(20):
+        for _ in range(max_rounds):
             data = self._request({**params, **cont})
             query = data.get("query", {})
+            if not isinstance(query, dict):
+                raise WikiUnavailable("wiki answered without a query")
             for k, v in query.items():
                 if k == "pages" and isinstance(v, dict):
                     pages = merged.setdefault("pages", {})
                     for pid, page in v.items():
+                        if not isinstance(page, dict):
+                            continue
                         into = pages.setdefault(pid, {})
                         for pk, pv in page.items():
                             if isinstance(pv, list):
@@ -253,10 +276,11 @@ class WikiGateway:
                     merged.setdefault(k, []).extend(v)
                 else:
                     merged[k] = v
-            if "continue" not in data:
-                break
-            cont = {k: v for k, v in data["continue"].items()}
-        return merged
+            more = data.get("continue")
+            if not isinstance(more, dict):
+                return merged
+            cont = {str(k): v for k, v in more.items()}
+        raise WikiUnavailable(f"answer still incomplete after {max_rounds} continuations")
 
     # -- page records ----------------------------------------------------------------
     def _cached(self, title: str) -> dict | None:
@@ -303,27 +327,25 @@ class WikiGateway:
                 with ThreadPoolExecutor(MAX_IN_FLIGHT) as pool:
                     for part in pool.map(self._fetch_batch, batches):
                         fetched.update(part)
+                fetched = self._store_fetched(fetched)
         for raw, norm in wanted.items():
             if raw not in result:
                 result[raw] = fetched.get(norm, NOT_CACHED)
         return result
 
     def _fetch_batch(self, titles: list[str]) -> dict[str, dict | str]:
+        """One batch of titles: only what the linker reads (intro extract, description, categories, type)."""
         params = {
             "action": "query",
             "titles": "|".join(titles),
             "redirects": 1,
-            "prop": "info|extracts|pageprops|categories|links|redirects",
+            "prop": "info|extracts|pageprops|categories",
             "inprop": "url",
             "exintro": 1,
             "explaintext": 1,
-            "exlimit": "max",
+            "exlimit": len(titles),
             "cllimit": "max",
             "clshow": "!hidden",
-            "pllimit": "max",
-            "plnamespace": 0,
-            "rdlimit": "max",
-            "rdnamespace": 0,
             "ppprop": "disambiguation|wikibase-shortdesc",
         }
         if not self.networked:
@@ -334,36 +356,68 @@ class WikiGateway:
             return {t: (NOT_CACHED if self.unreachable else FAILED) for t in titles}
         return self._absorb(titles, query)
 
+    def _add_links(self, records: list[dict]) -> bool:
+        """The entries of disambiguation pages (their links), for all batches at once, complete or not at all."""
+        for i in range(0, len(records), 50):
+            part = records[i:i + 50]
+            try:
+                links = self._query_all(
+                    {"action": "query", "titles": "|".join(r["title"] for r in part), "prop": "links", "pllimit": "max", "plnamespace": 0}
+                )
+            except WikiUnavailable:
+                return False
+            by_title = {str(p.get("title")): p for p in (links.get("pages") or {}).values() if isinstance(p, dict)}
+            for r in part:
+                page = by_title.get(r["title"], {})
+                r["links"] = [str(c.get("title")) for c in _items(page.get("links")) if c.get("ns", 0) == 0 and c.get("title")]
+        return True
+
+    def _store_fetched(self, fetched: dict[str, dict | str]) -> dict[str, dict | str]:
+        """Complete disambiguation pages with their entries, then keep every record; a page whose
+        entries could not be had is not kept (a later run asks again)."""
+        records = {id(r): r for r in fetched.values() if isinstance(r, dict)}
+        lists = [r for r in records.values() if r.get("disambiguation")]
+        complete = self._add_links(lists) if lists else True
+        for r in records.values():
+            if r.get("disambiguation") and not complete:
+                continue
+            self.store.set("page", self.key(r["title"]), r)
+            for alias in r.get("_asked_via", []):
+                self.store.set("alias", self.key(alias), r["title"])
+        out = {}
+        for t, r in fetched.items():
+            if isinstance(r, dict):
+                if r.get("disambiguation") and not complete:
+                    r = NOT_CACHED if self.unreachable else FAILED
+                else:
+                    r = {k: v for k, v in r.items() if k != "_asked_via"}
+            out[t] = r
+        return out
+
     def _absorb(self, titles: list[str], query: dict) -> dict[str, dict | str]:
-        """Turn one query answer into records, store them, map each asked title."""
+        """Turn one query answer into records and map each asked title (kept later, once complete)."""
         hop: dict[str, str] = {}
-        for item in query.get("normalized", []) or []:
-            if isinstance(item, dict) and "from" in item and "to" in item:
-                hop[str(item["from"])] = str(item["to"])
-        for item in query.get("redirects", []) or []:
-            if isinstance(item, dict) and "from" in item and "to" in item:
+        for item in _items(query.get("normalized")) + _items(query.get("redirects")):
+            if "from" in item and "to" in item:
                 hop[str(item["from"])] = str(item["to"])
         by_title: dict[str, dict] = {}
         for page in (query.get("pages") or {}).values():
-            if not isinstance(page, dict) or "title" not in page:
-                continue
-            record = self._record(page)
-            by_title[record["title"]] = record
-            self.store.set("page", self.key(record["title"]), record)
-            for alias in record.get("aliases", []):
-                self.store.set("alias", self.key(alias), record["title"])
+            if isinstance(page, dict) and "title" in page:
+                record = self._record(page)
+                by_title[record["title"]] = record
+        by_folded = {title.casefold(): rec for title, rec in by_title.items()}
         out: dict[str, dict | str] = {}
         for t in titles:
             target, seen = t, set()
             while target in hop and target not in seen:  # a redirect loop stops here
                 seen.add(target)
                 target = hop[target]
-            rec = by_title.get(target)
+            rec = by_title.get(target) or by_folded.get(target.casefold())
             if rec is None:
-                out[t] = FAILED
-                continue
-            if target != t:
-                self.store.set("alias", self.key(t), target)
+                # The wiki answered the batch but not for this title (an odd or invalid name): no such page.
+                rec = by_title[target] = {"title": target, "missing": True}
+            if rec["title"] != t:
+                rec.setdefault("_asked_via", []).append(t)
             out[t] = rec
             with self.counters.lock:
                 self.counters.fetched += 1
@@ -373,19 +427,25 @@ class WikiGateway:
         title = str(page["title"])
         if "missing" in page or "invalid" in page:
             return {"title": title, "missing": True}
-        props = page.get("pageprops") or {}
-        extract = str(page.get("extract") or "")
+        props = page.get("pageprops") if isinstance(page.get("pageprops"), dict) else {}
+        extract = str(page.get("extract") or "")[:20000]
+        disambiguation = bool(page.get("_disambiguation")) or is_disambiguation(page)
+        description = str(page.get("description") or props.get("wikibase-shortdesc") or "")
+        if not description and not disambiguation:
+            description = first_sentence(extract)  # a plain wiki has no short descriptions
+        length = page.get("length")
         return {
             "title": title,
             "missing": False,
             "pageid": page.get("pageid"),
-            "description": str(page.get("description") or props.get("wikibase-shortdesc") or ""),
-            "extract": extract[:20000],
+            "description": description,
+            "extract": extract,
             "url": str(page.get("fullurl") or ""),
-            "disambiguation": "disambiguation" in props,
-            "categories": [str(c.get("title", "")).split(":", 1)[-1] for c in page.get("categories", []) or [] if isinstance(c, dict)],
-            "links": [str(c.get("title")) for c in page.get("links", []) or [] if isinstance(c, dict) and c.get("ns", 0) == 0][:500],
-            "aliases": [str(c.get("title")) for c in page.get("redirects", []) or [] if isinstance(c, dict)][:500],
+            "length": length if isinstance(length, int) else len(extract),
+            "disambiguation": disambiguation,
+            "categories": [str(c.get("title", "")).split(":", 1)[-1] for c in _items(page.get("categories"))],
+            "links": [str(c.get("title")) for c in _items(page.get("links")) if c.get("ns", 0) == 0 and c.get("title")] if disambiguation else [],
+            "aliases": [str(c.get("title")) for c in _items(page.get("redirects"))][:500],
         }
 
     # -- search ----------------------------------------------------------------------

@@ -101,3 +101,24 @@ def warm_copy(warmed, tmp_path) -> Path:
     dest = tmp_path / "warm-cache"
     shutil.copytree(warmed, dest)
     return dest
+
+
+def gold_titles(gold: Path = GOLD) -> set[str]:
+    """The distinct pages the gold links the samples to."""
+    import json
+
+    return {d["title"] for line in gold.read_text(encoding="utf-8").splitlines() if line.strip() and (d := json.loads(line))["title"]}
+
+
+def enough_linked(n: int, gold: Path = GOLD) -> bool:
+    """At least 95% as many linked entities as the gold has pages (a stated bar, not today's count)."""
+    return n >= 0.95 * len(gold_titles(gold))
+
+
+def warm_linked(out: str) -> int:
+    """The "N linked" of a warm's closing line."""
+    import re
+
+    m = re.search(r"(\d+) linked", out)
+    assert m, out
+    return int(m.group(1))

@@ -55,7 +55,7 @@ def walk(t: Tmux) -> list[str]:
     """Open the samples, select Wang Yi, read his summary, walk his mentions, compare, quit."""
     screens = [t.wait_for("There is no expectation")]
     t.keys("x")
-    t.wait_for("Entities (46)")
+    t.wait_for("Entities (")
     t.keys("wang yi", literal=True)
     t.keys("Enter")
     screens.append(t.wait_for("Chinese diplomat"))

@@ -1,0 +1,6 @@
+<?php
+$magicWords = [];
+$magicWords['en'] = [
+	'disambiguation' => [ 0, '__DISAMBIG__' ],
+	'shortdesc' => [ 0, 'shortdesc' ],
+];
