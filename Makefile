@@ -21,7 +21,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	@$(BIN)/gloss cache import $(DEMO) >/dev/null || echo "(demo bundle not imported; summaries need 'gloss warm samples')"
-	$(BIN)/gloss samples
+	$(BIN)/gloss samples --offline --wiki-api http://demo.gloss.invalid/w/api.php
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -p no:cacheprovider

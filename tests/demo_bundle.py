@@ -14,6 +14,8 @@ from pathlib import Path
 from tests.wiki_server import DEFAULT_PAGES, serve
 
 ROOT = Path(__file__).resolve().parent.parent
+# The demo's own wiki identity: `make run` reads the demo offline under it.
+DEMO_API = "http://demo.gloss.invalid/w/api.php"
 
 
 def main(out: str) -> int:
@@ -29,7 +31,24 @@ def main(out: str) -> int:
         if gloss(["cache", "export", out, *common]) != 0:
             return 1
     server.shutdown()
+    rename_site(Path(out), url, DEMO_API)
     return 0
+
+
+def rename_site(bundle: Path, old_api: str, new_api: str) -> None:
+    """Give the demo entries their own wiki identity, so they can never answer for a real wiki."""
+    import gzip
+    import json
+    from urllib.parse import urlsplit
+
+    from cache.bundle import _digest
+
+    old, new = (f"{urlsplit(u).netloc}{urlsplit(u).path}" for u in (old_api, new_api))
+    doc = json.loads(gzip.decompress(bundle.read_bytes()))
+    for entry in doc["entries"]:
+        entry[1] = entry[1].replace(old, new)
+    doc["sha256"] = _digest(doc["entries"])
+    bundle.write_bytes(gzip.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), mtime=0))
 
 
 if __name__ == "__main__":

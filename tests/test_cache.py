@@ -44,7 +44,7 @@ class Payload:
         return (os.system, (f"touch {self.marker}",))
 
 
-def test_values_are_json_on_disk(warmed):
+def test_values_are_json_on_disk(wiki, warmed):
     db = sqlite3.connect(warmed / "cache.db")
     modes = {m for (m,) in db.execute("SELECT DISTINCT mode FROM Cache")}
     db.close()
@@ -86,7 +86,7 @@ def test_bundle_round_trip_then_offline_without_network(wiki, warmed, tmp_path):
     assert code == 0 and bundle.stat().st_size > 1000
     second = tmp_path / "second"
     assert gloss("cache", "import", str(bundle), "--cache-dir", str(second))[0] == 0
-    code, out, err = gloss("entities", str(SAMPLES), "--offline", "--json", "--cache-dir", str(second))
+    code, out, err = gloss("entities", str(SAMPLES), "--offline", "--json", "--wiki-api", wiki.url, "--cache-dir", str(second))
     linked, with_summary = linked_with_summaries(out)
     assert linked >= 40 and with_summary == linked
 
@@ -94,13 +94,13 @@ def test_bundle_round_trip_then_offline_without_network(wiki, warmed, tmp_path):
 def test_partial_bundle_has_what_the_articles_need(wiki, warmed, tmp_path):
     one = SAMPLES / "003_2a14725d733e4992.txt"
     bundle = tmp_path / "part.gloss"
-    assert gloss("cache", "export", str(bundle), str(one), "--cache-dir", str(warmed))[0] == 0
+    assert gloss("cache", "export", str(bundle), str(one), "--wiki-api", wiki.url, "--cache-dir", str(warmed))[0] == 0
     full = tmp_path / "full.gloss"
     gloss("cache", "export", str(full), "--cache-dir", str(warmed))
     assert 0 < len(read_bundle(bundle)) < len(read_bundle(full))
     other = tmp_path / "other"
     gloss("cache", "import", str(bundle), "--cache-dir", str(other))
-    code, out, _ = gloss("entities", str(one), "--offline", "--json", "--cache-dir", str(other))
+    code, out, _ = gloss("entities", str(one), "--offline", "--json", "--wiki-api", wiki.url, "--cache-dir", str(other))
     linked, with_summary = linked_with_summaries(out)
     assert linked > 10 and with_summary == linked
 
@@ -112,7 +112,7 @@ def _rewrite(bundle: Path, out: Path, change) -> Path:
     return out
 
 
-def test_bad_bundles_are_refused_and_leave_the_cache_alone(warmed, warm_copy, tmp_path):
+def test_bad_bundles_are_refused_and_leave_the_cache_alone(wiki, warmed, warm_copy, tmp_path):
     good = tmp_path / "good.gloss"
     gloss("cache", "export", str(good), "--cache-dir", str(warmed))
     data = good.read_bytes()
@@ -196,7 +196,7 @@ def test_failures_are_not_cached_as_missing_and_a_later_warm_fills_gaps(fresh_wi
     w.reset()
     code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", cache)
     assert code == 0, err
-    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--cache-dir", cache)
+    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--wiki-api", w.url, "--cache-dir", cache)
     linked, summarised = linked_with_summaries(out)
     assert linked == summarised and enough_linked(linked)
 
@@ -212,7 +212,7 @@ def test_missing_titles_are_cached_as_missing(fresh_wiki, tmp_path):
     assert gw2.lookup(["Bonnie Glaser"])["Bonnie Glaser"]["missing"] is True
 
 
-def test_offline_never_opens_a_socket(warmed, monkeypatch, tmp_path):
+def test_offline_never_opens_a_socket(wiki, warmed, monkeypatch, tmp_path):
     attempts = []
 
     def guard(self, *args, **kwargs):
@@ -221,20 +221,20 @@ def test_offline_never_opens_a_socket(warmed, monkeypatch, tmp_path):
 
     monkeypatch.setattr(socket.socket, "connect", guard)
     monkeypatch.setattr(socket.socket, "connect_ex", guard)
-    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--cache-dir", str(warmed))
+    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--wiki-api", wiki.url, "--cache-dir", str(warmed))
     assert code == 0 and enough_linked(linked_with_summaries(out)[0])
     # A cold cache offline: misses say "not cached yet", never "no article".
-    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--cache-dir", str(tmp_path / "empty"))
+    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--wiki-api", wiki.url, "--cache-dir", str(tmp_path / "empty"))
     assert "not cached yet" in out and "(no article)" not in out
     assert attempts == []
 
 
 @pytest.mark.skipif(not shutil.which("unshare"), reason="needs unshare")
-def test_offline_under_unshare_and_strace(warmed, tmp_path):
+def test_offline_under_unshare_and_strace(wiki, warmed, tmp_path):
     probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip("unshare -n is not permitted here")
-    r = gloss_proc("entities", str(SAMPLES), "--offline", "--json", "--cache-dir", str(warmed), prefix=["unshare", "-n"])
+    r = gloss_proc("entities", str(SAMPLES), "--offline", "--json", "--wiki-api", wiki.url, "--cache-dir", str(warmed), prefix=["unshare", "-n"])
     assert r.returncode == 0, r.stderr
     linked, summarised = linked_with_summaries(r.stdout)
     assert linked == summarised and enough_linked(linked)
@@ -243,7 +243,7 @@ def test_offline_under_unshare_and_strace(warmed, tmp_path):
     assert r.returncode == 0 and r.stderr.count("cannot reach") == 1 and "Traceback" not in r.stderr
     if shutil.which("strace"):
         log = tmp_path / "strace.txt"
-        r = gloss_proc("entities", str(SAMPLES), "--offline", "--cache-dir", str(warmed), prefix=["strace", "-f", "-e", "trace=connect", "-o", str(log)])
+        r = gloss_proc("entities", str(SAMPLES), "--offline", "--wiki-api", wiki.url, "--cache-dir", str(warmed), prefix=["strace", "-f", "-e", "trace=connect", "-o", str(log)])
         assert r.returncode == 0
         assert "AF_INET" not in log.read_text()
 
@@ -255,7 +255,7 @@ def test_stale_entries_are_refreshed_by_an_online_warm(fresh_wiki, warm_copy):
         if kind in ("page", "alias", "search"):
             store.set(kind, key, value, when=time.time() - 60 * 86400)
     store.close()
-    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--cache-dir", str(warm_copy))
+    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--wiki-api", w.url, "--cache-dir", str(warm_copy))
     assert code == 0 and "Wang Yi" in out
     code, out, _ = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", str(warm_copy), "--max-age", "30")
     assert code == 0 and w.stats.as_dict()["requests"] > 5
@@ -316,5 +316,5 @@ def test_four_readers_and_a_warm_share_one_cache(wiki, warmed, tmp_path):
     for p, (out, err) in zip(readers, outs):
         assert p.returncode == 0, err
         assert int(out.strip()) >= 1
-    code, out, _ = gloss("entities", str(extra), "--offline", "--json", "--cache-dir", str(cache))
+    code, out, _ = gloss("entities", str(extra), "--offline", "--json", "--wiki-api", wiki.url, "--cache-dir", str(cache))
     assert linked_with_summaries(out)[1] >= 40

@@ -303,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gloss: interrupted; everything finished so far is kept in the cache", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output went away (`gloss entities | head`)
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
