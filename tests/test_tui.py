@@ -16,9 +16,18 @@ from tui.article_view import ArticleView
 from tui.screens.main import MainScreen
 
 
+WARMED_WITH: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _wiki_of_the_warmed_cache(wiki):
+    """The warmed cache holds the session wiki's pages: the reader must name that wiki."""
+    WARMED_WITH["url"] = wiki.url
+
+
 def make_app(cache, url=None, paths=(SAMPLES,), offline=True) -> GlossApp:
     articles, _ = load_articles(list(paths))
-    lib = Library(Store(cache), api_url=url or "https://en.wikipedia.org/w/api.php", offline=offline)
+    lib = Library(Store(cache), api_url=url or WARMED_WITH["url"], offline=offline)
     return GlossApp(articles, lib, [str(p) for p in paths])
 
 
