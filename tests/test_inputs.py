@@ -118,7 +118,7 @@ def test_wiki_faults_end_in_bounded_time_and_later_warm_fills_gaps(tmp_path):
         w.faults.update({"hang_rate": 0, "ratelimit_rate": 0, "error_rate": 0, "garbage_rate": 0})
         code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", cache)
         assert code == 0, err
-        code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--cache-dir", cache)
+        code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--wiki-api", w.url, "--cache-dir", cache)
         ents = json.loads(out)["entities"]
         linked = [e for e in ents if e["title"]]
         assert all(e["summary"] for e in linked) and enough_linked(len(linked))

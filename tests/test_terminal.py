@@ -76,8 +76,8 @@ def walk(t: Tmux) -> list[str]:
     return screens
 
 
-def test_reader_in_tmux_at_80x24(warmed):
-    cmd = f"cd {shlex.quote(str(ROOT))} && TERM=xterm-256color {shlex.quote(sys.executable)} -m tui.cli {shlex.quote(str(SAMPLES))} --offline --cache-dir {shlex.quote(str(warmed))}"
+def test_reader_in_tmux_at_80x24(wiki, warmed):
+    cmd = f"cd {shlex.quote(str(ROOT))} && TERM=xterm-256color {shlex.quote(sys.executable)} -m tui.cli {shlex.quote(str(SAMPLES))} --offline --wiki-api {shlex.quote(wiki.url)} --cache-dir {shlex.quote(str(warmed))}"
     t = Tmux(f"gloss-test-{os.getpid()}", cmd + "; sleep 5")
     try:
         screens = walk(t)
@@ -126,9 +126,9 @@ def sshd(tmp_path):
     proc.wait(5)
 
 
-def test_reader_over_ssh_in_tmux(sshd, warmed):
+def test_reader_over_ssh_in_tmux(sshd, wiki, warmed):
     port, key = sshd
-    remote = f"cd {shlex.quote(str(ROOT))} && TERM=xterm-256color {shlex.quote(sys.executable)} -m tui.cli {shlex.quote(str(SAMPLES))} --offline --cache-dir {shlex.quote(str(warmed))}"
+    remote = f"cd {shlex.quote(str(ROOT))} && TERM=xterm-256color {shlex.quote(sys.executable)} -m tui.cli {shlex.quote(str(SAMPLES))} --offline --wiki-api {shlex.quote(wiki.url)} --cache-dir {shlex.quote(str(warmed))}"
     ssh = (
         f"ssh -tt -i {key} -p {port} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "
         f"{getpass.getuser()}@127.0.0.1 {shlex.quote(remote)}"
