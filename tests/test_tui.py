@@ -212,13 +212,13 @@ async def test_text_is_data_not_markup_or_escapes(tmp_path, fresh_wiki):
         assert "\x1b" not in line and "␛[31m" in line and "\x07" not in line
 
 
-def test_warm_start_never_imports_spacy(warmed):
+def test_warm_start_never_imports_spacy(wiki, warmed):
     code = f"""
 import sys, asyncio
 sys.path.insert(0, {str(ROOT)!r})
 from tests.test_tui import make_app
 from pathlib import Path
-app = make_app(Path({str(warmed)!r}))
+app = make_app(Path({str(warmed)!r}), url={wiki.url!r})
 async def main():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
