@@ -65,16 +65,11 @@ def score(entities: list[Entity], gold: list[GoldMention], direct_titles: dict[s
     for g in gold:
         gold_by_doc[g.doc].append(g)
 
-    errors = []
     tp = 0
     linked_pred = [(m, e) for m, e in predicted if e.title]
     for m, e in linked_pred:
         hits = [g for g in gold_by_doc[m.doc] if _overlaps(m.start, m.end, g.start, g.end)]
-        if any(e.title in g.titles for g in hits):
-            tp += 1
-        else:
-            want = hits[0].title if hits else "(no gold mention)"
-            errors.append({"doc": m.doc, "start": m.start, "text": m.text, "predicted": e.title, "gold": want})
+        tp += any(e.title in g.titles for g in hits)
     gold_linked = [g for g in gold if g.title]
     found = 0
     hard_total = hard_right = 0
@@ -82,9 +77,6 @@ def score(entities: list[Entity], gold: list[GoldMention], direct_titles: dict[s
         hits = [(m, e) for m, e in by_doc[g.doc] if _overlaps(m.start, m.end, g.start, g.end)]
         right = any(e.title in g.titles for _, e in hits)
         found += right
-        if not right:
-            got = next((e.title for _, e in hits if True), None)
-            errors.append({"doc": g.doc, "start": g.start, "text": g.text, "predicted": got, "gold": g.title, "missed": True})
         if direct_titles is not None and direct_titles.get(g.text) not in g.titles:
             hard_total += 1
             hard_right += right
@@ -107,7 +99,6 @@ def score(entities: list[Entity], gold: list[GoldMention], direct_titles: dict[s
     bp = sum(both[(t, p)] / pred_sizes[p] for t, p in assign) / len(assign) if assign else 0.0
     br = sum(both[(t, p)] / gold_sizes[t] for t, p in assign) / len(assign) if assign else 0.0
     b3 = 2 * bp * br / (bp + br) if bp + br else 0.0
-    errors.sort(key=lambda x: (x["doc"], x["start"]))
     return {
         "precision": round(precision, 4),
         "recall": round(recall, 4),
@@ -120,5 +111,56 @@ def score(entities: list[Entity], gold: list[GoldMention], direct_titles: dict[s
         "hard_mentions": hard_total,
         "gold_mentions": len(gold),
         "predicted_links": len(linked_pred),
-        "errors": errors,
+        "errors": errors(predicted, gold_by_doc),
     }
+
+
+ERROR_KINDS = ("wrong page", "left NIL", "linked where gold is NIL", "missed span", "wrong span")
+
+
+def errors(predicted: list, gold_by_doc: dict[str, list[GoldMention]]) -> list[dict]:
+    """Every wrong mention once, with its kind (one of ERROR_KINDS).
+
+    A gold mention is judged by the predicted mentions overlapping it: none is
+    a missed span; a right page anywhere among them is right; otherwise other
+    boundaries make it a wrong span, no page "left NIL", another page "wrong
+    page", and a page where gold says there is none "linked where gold is NIL".
+    A linked prediction overlapping no gold mention is a wrong span too.
+    """
+    out = []
+    by_doc: dict[str, list] = defaultdict(list)
+    for m, e in predicted:
+        by_doc[m.doc].append((m, e))
+    for doc, golds in gold_by_doc.items():
+        for g in golds:
+            hits = [(m, e) for m, e in by_doc[doc] if _overlaps(m.start, m.end, g.start, g.end)]
+            linked = [(m, e) for m, e in hits if e.title]
+            if not g.title:
+                kind = "linked where gold is NIL" if linked else None
+            elif not hits:
+                kind = "missed span"
+            elif any(e.title in g.titles for _, e in hits):
+                kind = None
+            elif not any((m.start, m.end) == (g.start, g.end) for m, _ in hits):
+                kind = "wrong span"
+            else:
+                kind = "wrong page" if linked else "left NIL"
+            if kind:
+                got = linked[0] if linked else hits[0] if hits else None
+                out.append({
+                    "kind": kind, "doc": doc, "start": g.start, "end": g.end, "text": g.text, "gold": g.title,
+                    "predicted": got[1].title if got else None, "predicted_text": got[0].text if got else None,
+                })
+    for doc, pairs in by_doc.items():
+        for m, e in pairs:
+            if e.title and not any(_overlaps(m.start, m.end, g.start, g.end) for g in gold_by_doc.get(doc, [])):
+                out.append({
+                    "kind": "wrong span", "doc": doc, "start": m.start, "end": m.end, "text": m.text, "gold": None,
+                    "predicted": e.title, "predicted_text": m.text,
+                })
+    out.sort(key=lambda x: (ERROR_KINDS.index(x["kind"]), x["doc"], x["start"]))
+    return out
+
+
+def errors_by_kind(found: list[dict]) -> dict[str, list[dict]]:
+    return {k: [e for e in found if e["kind"] == k] for k in ERROR_KINDS if any(e["kind"] == k for e in found)}

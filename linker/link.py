@@ -10,7 +10,7 @@ description, page length, disambiguation lists, search) and from the articles:
   (weighed by the type fit: "X Ventures" is not the town X);
 * ``name_overlap``: the title and a form only share some words;
 * ``no_name``: nothing in the title answers to the name (a search hit, a loose list entry);
-* ``demonym``: a people's word ("Albanian") and its country's page;
+* ``demonym``: a people's word ("Ruritanian") and its country's page;
 * ``surname_only``: a person named by one word only, and not by the page's title;
 * ``listed`` / ``searched``: the page came from a disambiguation list / the search;
 * ``type``: how well spaCy's label fits what the categories and description say;

@@ -34,7 +34,7 @@ def content_tokens(text: str) -> tuple[str, ...]:
 
 
 def base_title(title: str) -> str:
-    """A page title without its "(qualifier)" and leading article: "The Pentagon" -> "Pentagon"."""
+    """A page title without its "(qualifier)" and leading article: "The Citadel (fort)" -> "Citadel"."""
     title = QUALIFIER.sub("", title)
     title = title.split(",")[0] if re.search(r",\s*[A-Z]", title) else title
     return re.sub(r"^(the|a|an)\s+", "", title, flags=re.I).strip()
@@ -63,8 +63,8 @@ def token_match(short: str, long: str) -> bool:
 def is_short_form(short: str, long: str) -> bool:
     """Does `short` name the same thing as the longer name `long`?
 
-    "Blinken" / "Antony Blinken", "Anthony Blinken" / "Antony J. Blinken",
-    "State House" / "Diaoyutai State Guesthouse", "APEC" / "Asia-Pacific Economic Cooperation".
+    "Moreau" / "Jane Moreau", "Jayne Moreau" / "Jane K. Moreau",
+    "Harbour Lighthouse" / "Old Harbour Lighthouse", "NOC" / "Nordic Ocean Council".
     """
     few, many = content_tokens(short), content_tokens(long)
     if not few or not many or few == many:
@@ -85,7 +85,7 @@ def is_short_form(short: str, long: str) -> bool:
 
 
 def is_name_part(short: str, long: str) -> bool:
-    """A person's surname or first name alone: "Shear" / "Emmett Shear", "Sam" / "Sam Altman"."""
+    """A person's surname or first name alone: "Moreau" / "Jane Moreau", "Jane" / "Jane Moreau"."""
     few, many = content_tokens(short), content_tokens(long)
     return len(few) == 1 and len(many) >= 2 and len(few[0]) >= 2 and few[0] in (many[0], many[-1])
 
@@ -96,7 +96,7 @@ def straight(form: str) -> str:
 
 
 def undotted(form: str) -> str:
-    """An acronym without its dots: "U.S." -> "US", "A.I. Act" -> "AI Act"."""
+    """An acronym without its dots: "U.K." -> "UK", "E.U. Council" -> "EU Council"."""
     return re.sub(r"\b(?:[A-Z]\.){2,}", lambda m: m.group().replace(".", ""), form)
 
 
@@ -112,7 +112,7 @@ def person_compatible(name: str, title: str) -> bool:
     """Could a person called `name` be the subject of page `title`?
 
     The family name must match and any given name must agree (allowing for
-    initials and misspellings), in either Western or Chinese name order.
+    initials and misspellings), given name first or family name first.
     """
     n, t = content_tokens(name), content_tokens(base_title(title))
     if not n or not t:
@@ -126,15 +126,15 @@ def person_compatible(name: str, title: str) -> bool:
 
 
 def squash(text: str) -> str:
-    """A name with case, accents, spaces, dots and hyphens gone: "Open AI", "Openai", "U.S." -> "openai", "us"."""
+    """A name with case, accents, spaces, dots and hyphens gone: "Kestrel Labs", "KestrelLabs", "U.K." -> "kestrellabs", "uk"."""
     return re.sub(r"[^\w]|_", "", fold(text))
 
 
 def name_scores(forms: list[str], title: str, aliases: list[str]) -> tuple[float, float]:
     """How well the forms match a page's title or redirects, 0..1: (the page's name covers a form, only part of one).
 
-    "Blinken" against "Antony Blinken" is covered (the title is the fuller name);
-    "Hana Sobotka" against "Sobotka" is partial (the title drops words of the name).
+    "Moreau" against "Jane Moreau" is covered (the title is the fuller name);
+    "Jane Moreau" against "Moreau" is partial (the title drops words of the name).
     """
     cover, partial, _ = name_match(forms, title, aliases)
     return cover, partial
@@ -172,7 +172,7 @@ def name_score(forms: list[str], title: str, aliases: list[str]) -> float:
 
 
 def demonym_of(form: str, title: str, aliases: list[str]) -> bool:
-    """"Chinese" / "China", "American" / "United States of America": a people's word and its place."""
+    """"Ruritanian" / "Ruritania", "Dutch" / "Kingdom of the Netherlands": a people's word and its place."""
     ft = content_tokens(form)
     if len(ft) != 1 or len(ft[0]) < 5:
         return False

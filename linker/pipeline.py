@@ -108,8 +108,8 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
         f = Found()
         fullest = max(len(content_tokens(form)) for form in forms)
         for form in forms:
-            # Only the fullest names count as reaching a page by title: "Sobotka" alone
-            # does not make "Hana Sobotka" the town of that name.
+            # Only the fullest names count as reaching a page by title: a town called
+            # "Moreau" does not make "Jane Moreau" that town.
             full = len(content_tokens(form)) == fullest
             for t in (form, form + " (disambiguation)"):
                 rec = records.get(t)
@@ -315,7 +315,7 @@ def corrected_label(label: str, record: dict) -> str:
     if own is None or own == label or own not in LABELS:
         return label
     if label == "NORP" and own == "GPE":
-        return label  # "Chinese" stays a demonym that links to the country
+        return label  # "Ruritanian" stays a demonym that links to the country
     return own
 
 

@@ -49,7 +49,7 @@ def vote_labels(mentions: list[Mention]) -> list[Mention]:
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in mentions:
         votes[key(m.text)][m.label] += 1
-    # A single word that is part of people's full names gets their votes too ("Wang" of "Wang Yi").
+    # A single word that is part of people's full names gets their votes too ("Lindqvist" of "Ada Lindqvist").
     singles = {k for k in votes if len(k.split()) == 1}
     for k, counter in list(votes.items()):
         if counter["PERSON"] and len(k.split()) > 1:
@@ -76,7 +76,7 @@ def propagate(articles: list[Article], per_doc: dict[str, list[Mention]]) -> dic
         for m in ms:
             if len(m.text) >= 2 and m.text[:1].isupper():
                 surfaces[m.text][m.label] += 1
-    # A person's surname alone names them too ("Shear" after "Emmett Shear").
+    # A person's surname alone names them too ("Moreau" after "Jane Moreau").
     for text, labels in list(surfaces.items()):
         words = text.split()
         if labels["PERSON"] and len(words) >= 2 and len(words[-1]) >= 3 and words[-1][:1].isupper():
@@ -106,19 +106,19 @@ def propagate(articles: list[Article], per_doc: dict[str, list[Mention]]) -> dic
 @lru_cache(maxsize=200_000)
 def _can_shorten(text: str, short_label: str, long: str, long_label: str) -> bool:
     if long_label == "PERSON" and short_label != "NORP" and is_name_part(text, long):
-        return True  # "Shear" after "Emmett Shear", whatever label spaCy gave the surname
+        return True  # "Moreau" after "Jane Moreau", whatever label spaCy gave the surname
     if coarse(short_label) != coarse(long_label):
         return False
     if short_label == "PERSON":
         return is_short_form(text, long)
     if is_acronym(text, long):
         return True
-    # Single common words of places and things ("China" in "South China Sea") are not short forms.
+    # Single common words of places and things ("Ruritania" in "South Ruritania Basin") are not short forms.
     return len(content_tokens(text)) >= 2 and is_short_form(text, long)
 
 
 def cluster_key(form: str, label: str) -> str:
-    """Names that are the same name: "OpenAI", "Openai" and "Open AI"; "American" and "Americans" for peoples."""
+    """Names that are the same name: "KestrelLabs", "Kestrellabs" and "Kestrel Labs"; "Ruritanian" and "Ruritanians" for peoples."""
     toks = content_tokens(form)
     k = "".join(toks)
     if label == "NORP" and len(k) > 4 and k.endswith("s") and len(toks) == 1:

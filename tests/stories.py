@@ -25,6 +25,7 @@ from linker.fit import Example, fit
 from linker.link import WEIGHTS_FILE, Model, default_model
 from linker.pipeline import Decision, Linker, assemble, settle
 from linker.wiki import WikiGateway
+from tui.cli import print_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -145,8 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             result = evaluate(r, model)
             print(f"{n:8} {figures(result)}")
             if args.errors:
-                for e in result["errors"]:
-                    print("   ", e)
+                print_errors(result["errors"])
         return 0
     report: dict[str, dict] = {}
     for held in DEVELOPMENT:

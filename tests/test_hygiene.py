@@ -22,3 +22,32 @@ def test_reader_modules_do_not_import_spacy():
 def test_linker_and_cache_do_not_import_textual():
     mods = modules_after("import linker.pipeline, linker.evaluate, linker.articles, cache.library, cache.bundle")
     assert not any(m == "textual" or m.startswith("textual.") for m in mods)
+
+
+def dev_set_names() -> set[str]:
+    """Every surface form and page title of the development stories' gold (3 characters or more)."""
+    import json
+
+    names: set[str] = set()
+    for gold in (ROOT / "tests" / "fixtures" / "gold" / "seeds.jsonl", ROOT / "tests" / "fixtures" / "dev2" / "gold.jsonl"):
+        for line in gold.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                d = json.loads(line)
+                names.update(x for x in (d["text"], d.get("title"), *d.get("alt_titles", [])) if x)
+    return {n for n in names if len(n) >= 3}
+
+
+def test_no_development_story_name_in_product_code():
+    """The linker is general: no name, title or rule of the dev stories, not even as a comment's example."""
+    import re
+
+    names = dev_set_names()
+    assert len(names) > 100  # the gold files were read
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)")
+    found = []
+    for folder in ("linker", "cache", "tui"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in (".py", ".json") and path.is_file():
+                for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                    found += [f"{path.relative_to(ROOT)}:{n}: {m.group()}" for m in pattern.finditer(line)]
+    assert not found, "dev-set names in product code:\n" + "\n".join(found)

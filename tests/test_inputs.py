@@ -19,7 +19,8 @@ from linker.ner import mentions_from_doc
 from linker.pipeline import Linker
 from linker.wiki import MemoryStore, WikiGateway
 from tests.conftest import ROOT, SAMPLES, enough_linked, gloss, start_wiki, warm_linked
-from tui.article_view import visible, wrap
+from tui.article_view import wrap
+from tui.text import visible
 
 
 def test_bad_files_get_a_reason_and_the_others_still_open(tmp_path, monkeypatch):

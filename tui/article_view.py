@@ -18,6 +18,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.text import visible
+
 WORDS = re.compile(r"\S+\s*")
 
 # Colour plus a cue that survives 16 colours and NO_COLOR (underline, bold, italic).
@@ -33,24 +35,6 @@ OTHER_STYLE = Style(color="red", underline=True)
 SELECTED = Style(reverse=True)
 CURRENT = Style(reverse=True, bold=True, underline=True)
 MATCH = Style(bgcolor="yellow", color="black")
-
-
-def visible(text: str) -> str:
-    """Replace control characters one-for-one with visible symbols (ESC -> ␛)."""
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if ch == "\t":
-            out.append(" ")
-        elif o < 32 and ch != "\n":
-            out.append(chr(0x2400 + o))
-        elif o == 127:
-            out.append("␡")
-        elif 0x80 <= o < 0xA0 or o in (0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069):
-            out.append("�")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def wrap(text: str, width: int) -> list[tuple[int, int]]:

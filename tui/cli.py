@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from linker.wiki import DEFAULT_API
+from tui.text import safe
 
 COMMANDS = ("warm", "entities", "eval", "cache")
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -64,7 +65,7 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
 
 
 def fail(message: str, code: int = 2) -> int:
-    print(f"gloss: {message}", file=sys.stderr)
+    print(f"gloss: {safe(message)}", file=sys.stderr)
     return code
 
 
@@ -85,7 +86,7 @@ def load(paths: list[str]):
 
     articles, problems = load_articles(paths)
     for p in problems:
-        print(f"gloss: {p}", file=sys.stderr)
+        print(f"gloss: {safe(p)}", file=sys.stderr)
     return articles
 
 
@@ -117,13 +118,13 @@ def cmd_entities(args) -> int:
     lib = open_library(args, open_store(args))
     outcome = lib.entities(articles)
     if lib.gateway.notice:
-        print(f"gloss: {lib.gateway.notice}", file=sys.stderr)
+        print(f"gloss: {safe(lib.gateway.notice)}", file=sys.stderr)
     if args.json:
         print(json.dumps(entities_json(articles, outcome), ensure_ascii=False, indent=1))
     else:
         for e in outcome.entities:
-            where = e.title or {"nil": "(no article)", "not_cached": "(not cached yet: run gloss warm)", "failed": "(wiki failed)"}[e.status]
-            print(f"{e.id:>5}  {e.label:<7} {e.name[:32]:<32} {where}  [{len(e.mentions)} in {len(e.docs)}]")
+            where = safe(e.title) if e.title else {"nil": "(no article)", "not_cached": "(not cached yet: run gloss warm)", "failed": "(wiki failed)"}[e.status]
+            print(f"{e.id:>5}  {e.label:<7} {safe(e.name[:32]):<32} {where}  [{len(e.mentions)} in {len(e.docs)}]")
     return 0
 
 
@@ -155,10 +156,20 @@ def cmd_eval(args) -> int:
         print(f"hard mentions right {result['hard_accuracy']:.3f} of {result['hard_mentions']}")
     print(f"wiki requests {result['requests']}")
     if args.errors:
-        for e in errors:
-            kind = "missed" if e.get("missed") else "wrong"
-            print(f"  {kind:6} {e['doc']}:{e['start']} {e['text']!r} -> {e['predicted']} (gold {e['gold']})")
+        print_errors(errors)
     return 0
+
+
+def print_errors(errors: list[dict]) -> None:
+    from linker.evaluate import errors_by_kind
+
+    if not errors:
+        print("no wrong mentions")
+    for kind, group in errors_by_kind(errors).items():
+        print(f"{kind} ({len(group)}):")
+        for e in group:
+            seen = f" as {safe(e['predicted_text'])!r}" if e["predicted_text"] not in (None, e["text"]) else ""
+            print(f"  {safe(e['doc'])}:{e['start']} {safe(e['text'])!r}{seen} -> {safe(e['predicted'] or '(no article)')}  (gold {safe(e['gold'] or '(no article)')})")
 
 
 def cmd_warm(args) -> int:
@@ -187,7 +198,7 @@ def cmd_warm(args) -> int:
     linked = sum(1 for e in outcome.entities if e.status == LINKED)
     failed = [e for e in outcome.entities if e.status in (FAILED, NOT_CACHED)]
     if lib.gateway.notice:
-        print(f"gloss: {lib.gateway.notice}", file=sys.stderr)
+        print(f"gloss: {safe(lib.gateway.notice)}", file=sys.stderr)
     print(
         f"warmed {len(articles)} articles ({outcome.annotated} annotated): {len(outcome.entities)} entities, "
         f"{linked} linked; summaries fetched {c.fetched}, from cache {c.from_cache}; "
@@ -195,7 +206,7 @@ def cmd_warm(args) -> int:
         f"failures {c.failures + len(failed)}; {time.monotonic() - started:.1f}s"
     )
     if failed:
-        names = ", ".join(e.name for e in failed[:8])
+        names = ", ".join(safe(e.name) for e in failed[:8])
         print(f"gloss: {len(failed)} entities could not be linked now ({names}); run gloss warm again later", file=sys.stderr)
         return 1
     return 1 if c.failures else 0
@@ -212,14 +223,14 @@ def cmd_cache(args) -> int:
         except CacheError:
             wipe(directory)
             n = 0
-            print(f"removed the damaged cache at {directory}")
-        print(f"cleared {n} entries from {directory}")
+            print(f"removed the damaged cache at {safe(directory)}")
+        print(f"cleared {n} entries from {safe(directory)}")
         return 0
     store = open_store(args)
     if args.action == "stats":
         s = store.stats()
         fmt = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else "-"  # noqa: E731
-        print(f"cache {s['directory']}: {s['total']} entries, {s['bytes'] / 1e6:.1f} MB")
+        print(f"cache {safe(s['directory'])}: {s['total']} entries, {s['bytes'] / 1e6:.1f} MB")
         for kind, n in sorted(s["entries"].items()):
             print(f"  {kind:<11} {n}")
         print(f"  oldest {fmt(s['oldest'])}, newest {fmt(s['newest'])}")
@@ -229,7 +240,7 @@ def cmd_cache(args) -> int:
             r = import_bundle(store, args.file)
         except BundleError as err:
             return fail(f"{err}; the cache is unchanged", 1)
-        print(f"imported {args.file}: {r['added']} added, {r['updated']} updated, {r['kept']} kept (newer here)")
+        print(f"imported {safe(args.file)}: {r['added']} added, {r['updated']} updated, {r['kept']} kept (newer here)")
         return 0
     keys = None
     if args.paths:
@@ -237,7 +248,7 @@ def cmd_cache(args) -> int:
         if keys is None:
             return 1
     r = export(store, args.file, keys)
-    print(f"exported {r['entries']} entries to {args.file} ({r['bytes'] / 1e3:.0f} kB)")
+    print(f"exported {r['entries']} entries to {safe(args.file)} ({r['bytes'] / 1e3:.0f} kB)")
     return 0
 
 

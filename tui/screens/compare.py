@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.article_view import visible
+from tui.text import visible
 from tui.navigation import Corpus, Pos
 
 

@@ -11,7 +11,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from linker.model import Entity
-from tui.article_view import visible
+from tui.text import visible
 
 NO_ARTICLE = "\0nil"
 

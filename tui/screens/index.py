@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from tui.article_view import visible
+from tui.text import visible
 from tui.line_list import LineList
 from tui.navigation import Corpus
 

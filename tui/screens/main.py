@@ -12,7 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from linker.model import FAILED, NIL, NOT_CACHED, Entity
-from tui.article_view import ArticleView, visible
+from tui.article_view import ArticleView
+from tui.text import visible
 from tui.line_list import LineList
 from tui.messages import EntitiesReady, LoadFailed, Progressed
 from tui.navigation import Corpus, Pos

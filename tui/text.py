@@ -1,0 +1,34 @@
+"""Text from articles, wikis and bundles is data: shown, never obeyed by the terminal."""
+
+from __future__ import annotations
+
+BIDI_CONTROLS = frozenset((0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069))
+
+
+def visible(text: str, newlines: bool = True) -> str:
+    """Replace control characters one-for-one with visible symbols (ESC -> ␛).
+
+    One character in, one character out, so offsets computed on the raw text
+    hold on the shown text.  With ``newlines=False`` a newline is shown too
+    (one line of command output per record).  Lone surrogates (undecodable
+    file-name bytes) become U+FFFD.
+    """
+    out = []
+    for ch in str(text):
+        o = ord(ch)
+        if ch == "\t":
+            out.append(" ")
+        elif o < 32 and (ch != "\n" or not newlines):
+            out.append(chr(0x2400 + o))
+        elif o == 127:
+            out.append("\u2421")
+        elif 0x80 <= o < 0xA0 or 0xD800 <= o < 0xE000 or o in BIDI_CONTROLS:
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def safe(text: object) -> str:
+    """One line of data fit for a terminal: every control character shown, not sent."""
+    return visible(str(text), newlines=False)
