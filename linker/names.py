@@ -171,13 +171,48 @@ def name_score(forms: list[str], title: str, aliases: list[str]) -> float:
     return max(name_scores(forms, title, aliases))
 
 
+# English derivations of a people's word from its place's name: (ending of the word, endings of the place).
+DEMONYM_ENDINGS = (
+    ("ian", ("", "y", "ia", "a")),
+    ("an", ("", "a", "o", "y")),
+    ("ese", ("", "a")),
+    ("ish", ("ey", "and", "land", "eland", "en", "ain")),
+    ("ine", ("ina",)),
+    ("ic", ("",)),
+    ("i", ("",)),
+)
+
+
+def place_names(word: str) -> list[str]:
+    """The place names a people's word may come from: "Ruritanian" -> "Ruritania", "Ruritany", ...
+
+    English morphology only (no list of countries): the guesses are looked up
+    as titles, and a guess that is no place page is no candidate.
+    """
+    if " " in word.strip() or len(word) < 5 or not word[:1].isupper():
+        return []
+    stems = [word]
+    if word.endswith("s") and word[:-1].endswith(("an", "i")):
+        stems.append(word[:-1])
+    out: list[str] = []
+    for w in stems:
+        for ending, places in DEMONYM_ENDINGS:
+            if w.endswith(ending) and len(w) - len(ending) >= 3:
+                out += [w[: len(w) - len(ending)] + p for p in places]
+                break
+    return [g for g in dict.fromkeys(out) if g != word]
+
+
 def demonym_of(form: str, title: str, aliases: list[str]) -> bool:
     """"Ruritanian" / "Ruritania", "Dutch" / "Kingdom of the Netherlands": a people's word and its place."""
     ft = content_tokens(form)
     if len(ft) != 1 or len(ft[0]) < 5:
         return False
     word = ft[0]
+    guesses = {squash(g) for g in place_names(form.strip())}
     for name in [base_title(title)] + [base_title(a) for a in aliases]:
+        if squash(name) in guesses:
+            return True
         toks = content_tokens(name)
         for tok in toks[-1:]:
             if len(tok) < 4 or tok == word:

@@ -103,6 +103,12 @@ def clean_span(text: str, start: int, end: int, label: str = "") -> tuple[int, i
         if not m or (m.group(1).lower() not in TRAILING_ROLES and m.group(1).lower() not in TITLES):
             break
         end = start + m.start()
+    # Nor is a trailing score, range or number without letters ("Rovers 2-1").
+    while True:
+        m = re.search(r"\s+[\d][\d\-–:.,/]*$", text[start:end])
+        if not m or m.start() == 0:
+            break
+        end = start + m.start()
     return start, end, label
 
 
@@ -110,6 +116,12 @@ def split_span(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Split "Ruritania's Old Harbour Lighthouse" at inner possessives and "anti-X" prefixes."""
     parts: list[tuple[int, int]] = []
     pos = start
+    # A name never runs across a line break (a headline and the paragraph under it).
+    for m in re.finditer(r"[ \t]*\n\s*", text[start:end]):
+        parts += split_span(text, pos, start + m.start())
+        pos = start + m.end()
+    if parts:
+        return parts + split_span(text, pos, end)
     for m in INNER_POSSESSIVE.finditer(text, start, end):
         parts.append((pos, m.start()))
         pos = m.end()

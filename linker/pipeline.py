@@ -20,7 +20,7 @@ from typing import Protocol
 
 from linker.link import STOPWORDS, Evidence, Model, Scored, Scorer, choose, default_model, page_label, words
 from linker.model import FAILED, LABELS, LINKED, NIL, NOT_CACHED, Article, Candidate, Entity, Mention, Summary
-from linker.names import base_title, content_tokens, fold, key, name_match, squash, straight, undotted
+from linker.names import base_title, content_tokens, fold, key, name_match, place_names, squash, straight, undotted
 from linker.resolve import Cluster, cluster_corpus, propagate, vote_labels
 from linker.wiki import FAILED as WIKI_FAILED
 from linker.wiki import NOT_CACHED as WIKI_NOT_CACHED
@@ -82,6 +82,13 @@ class Found:
         self.pages[title] = (d or direct, li or listed, s or searched)
 
 
+def places_of(c: Cluster) -> list[str]:
+    """Place names a people's word (a NORP cluster of one-word names) may derive from."""
+    if c.label != "NORP":
+        return []
+    return [g for f in sorted(c.forms) for g in place_names(f)][:12]
+
+
 def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, dict], list[Found]]:
     """Page records and, per cluster, its candidates: titles, redirects, disambiguation entries, search."""
     asked: list[list[str]] = []
@@ -92,6 +99,9 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
         asked.append(forms)
         titles.update(forms)
         titles.update(f + " (disambiguation)" for f in forms[:2])
+    guessed = [places_of(c) for c in clusters]
+    for g in guessed:
+        titles.update(g)
     records = source.lookup(sorted(titles))
     # Every entry of every disambiguation page: their order means nothing.
     entries: set[str] = set()
@@ -129,6 +139,12 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
                     elif _status(target):
                         f.status = _status(target)
         found.append(f)
+    # A people's word and the place its name comes from, where that place has a page.
+    for f, guesses in zip(found, guessed):
+        for t in guesses:
+            rec = records.get(t)
+            if _usable(rec) and not rec.get("disambiguation") and page_label(rec) in ("GPE", "LOC"):
+                f.add(rec["title"], searched=True)
     # The wiki's search, for names that led nowhere by title.
     searched: dict[int, list[str]] = {}
     for i, c in enumerate(clusters):
@@ -163,7 +179,11 @@ CALENDAR = {
 
 
 def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: Candidates) -> dict[str, list[Mention]]:
-    """Names spaCy missed: capitalised words no mention covers that are a page's exact title or redirect.
+    """Names spaCy missed or cut: capitalised words that are a page's exact title.
+
+    A run of capitalised words no mention covers, or one that spaCy cut into
+    shorter mentions ("Ruritania" + "Old Harbour Lighthouse"), becomes one
+    mention when it is a page's exact title.
 
     A capitalised word that the story also writes in lower case is an ordinary word
     at the start of a sentence, not a name; the page's own type gives the label.
@@ -177,13 +197,14 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
         starts = [t[0] for t in taken]
         for match in CAPITALISED.finditer(a.text):
             s, e = match.span()
-            text = match.group().rstrip(".’'")
+            text = re.sub(r"[’']s$", "", match.group()).rstrip(".’'")
             e = s + len(text)
             low = fold(text)
             if len(text) < 2 or low in common or low in CALENDAR or low in STOPWORDS or text.isdigit():
                 continue
             i = bisect_right(starts, e)
-            if any(ts < e and s < te for ts, te in taken[max(0, i - 3):i]):
+            inside = [(ts, te) for ts, te in taken[max(0, i - 6):i] if ts < e and s < te]
+            if inside and not all(s <= ts and te <= e and (ts, te) != (s, e) for ts, te in inside):
                 continue
             spots[text].append((a.doc, s, e))
     if not spots:
@@ -198,7 +219,9 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
         if label not in LABELS:
             continue
         for doc, s, e in places:
-            out.setdefault(doc, []).append(Mention(doc, s, e, text, label))
+            # A longer name that is a title replaces the shorter names spaCy cut it into.
+            kept = [m for m in out.get(doc, []) if not (s <= m.start and m.end <= e)]
+            out[doc] = kept + [Mention(doc, s, e, text, label)]
     for ms in out.values():
         ms.sort(key=lambda m: m.start)
     return out

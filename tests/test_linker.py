@@ -10,7 +10,7 @@ from linker.names import demonym_of, is_short_form, person_compatible
 from linker.ner import clean_span, is_role, split_span
 from linker.link import FEATURES
 from tests.conftest import MINI, SAMPLES, gloss, start_wiki
-from tests.stories import STORIES, shuffled_page_files
+from tests.stories import OWN, STORIES, shuffled_page_files
 
 
 def evaluate(url: str, cache: str, gold=STORIES["samples"].gold, docs=SAMPLES) -> dict:
@@ -52,6 +52,65 @@ def test_leave_one_story_out(tmp_path):
     for held in DEVELOPMENT:
         model = fit([ex for n in DEVELOPMENT if n != held for ex in examples(runs[n])])
         assert story_eval(runs[held], model)["f1"] >= 0.90, held
+
+
+def test_a_story_in_a_third_domain_never_fitted_on(tmp_path):
+    """Football, our own story: fitted on the two development stories only, it links at the hidden stories' aim."""
+    from linker.fit import fit
+    from tests.stories import DEVELOPMENT, examples, run_story
+    from tests.stories import evaluate as story_eval
+
+    w = start_wiki(shuffled_page_files(tmp_path, 3))
+    try:
+        runs = {n: run_story({**STORIES, **OWN}[n], w.url, tmp_path / n) for n in (*DEVELOPMENT, "football")}
+    finally:
+        w.server.shutdown()
+    model = fit([ex for n in DEVELOPMENT for ex in examples(runs[n])])
+    r = story_eval(runs["football"], model)
+    assert r["f1"] >= 0.92 and r["nil_accuracy"] == 1.0, r["errors"]
+
+
+def test_mechanisms_on_the_football_story(tmp_path):
+    """Each general mechanism on names the development stories never had."""
+    story = OWN["football"]
+    w = start_wiki(shuffled_page_files(tmp_path, 4))
+    try:
+        code, out, _ = gloss("entities", str(story.docs), "--wiki-api", w.url, "--cache-dir", str(tmp_path / "c"), "--json")
+    finally:
+        w.server.shutdown()
+    assert code == 0
+    linked = {}
+    for e in json.loads(out)["entities"]:
+        for m in e["mentions"]:
+            linked[(m["doc"], m["start"], m["end"])] = e["title"]
+    gold = [json.loads(line) for line in story.gold.read_text(encoding="utf-8").splitlines()]
+
+    def titles(text: str) -> set:
+        return {linked.get((g["doc"], g["start"], g["end"]), "(span missed)") for g in gold if g["text"] == text}
+
+    # A longer name is never cut down to the shorter title inside it.
+    assert titles("Inter Milan") == {"Inter Milan"}
+    assert titles("Milan Malpensa Airport") == {"Milan Malpensa Airport"}
+    assert titles("Liverpool John Lennon Airport") == {"Liverpool John Lennon Airport"}
+    assert titles("North Macedonia") == {"North Macedonia"}
+    # A club named after its city, and the city itself, each where the words say so.
+    assert titles("AC Milan") == {"AC Milan"}
+    assert "Liverpool F.C." in titles("Liverpool") and titles("Milan") == {"Milan"}
+    # Short forms: a club's short name, surnames, a first name used alone, an acronym defined in the text.
+    assert titles("Inter") == {"Inter Milan"}
+    assert titles("Inzaghi") == {"Simone Inzaghi"} and titles("Van Dijk") == {"Virgil van Dijk"}
+    assert titles("Lautaro") == {"Lautaro Martínez"}
+    assert titles("PFA") == {"Professional Footballers' Association"}
+    # Curly apostrophes are straight ones in names; a possessive is no part of a name.
+    assert titles("Professional Footballers’ Association") == {"Professional Footballers' Association"}
+    assert titles("Pep Guardiola") == {"Pep Guardiola"} and titles("Guardiola") == {"Pep Guardiola"}
+    # Peoples' words link to their places, with or without a page of their own.
+    assert titles("Turkish") == {"Turkey"} and titles("Egyptian") == {"Egypt"} and titles("Dutch") == {"Netherlands"}
+    # Spans: no score inside a name, no name across a line break.
+    assert titles("Lautaro Martínez") == {"Lautaro Martínez"}
+    assert all(title != "(span missed)" for title in titles("Liverpool"))
+    # No article, no guess.
+    assert titles("Marco Bellandi") == {None}
 
 
 @pytest.mark.parametrize("seed", [0, 7])
