@@ -14,6 +14,7 @@ import random
 import re
 import threading
 import time
+import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ MAX_IN_FLIGHT = 4
 NOT_CACHED = "not_cached"
 FAILED = "failed"
 DAY = 86400.0
+MAX_ANSWER_BYTES = 16 << 20  # one API answer, decompressed (a full answer is well under 1 MB)
+SEARCH_RETRY_AFTER = 6 * 3600.0  # a search that timed out is not asked again for this long
 
 
 def _items(value) -> list[dict]:
@@ -124,10 +127,41 @@ def _make_client(api_url: str, language: str, timeout: float, counters: Counters
                     counters.in_flight += 1
                     counters.max_in_flight = max(counters.max_in_flight, counters.in_flight)
                 try:
-                    return super()._do_get(url, params)
+                    return self._process_response(self._bounded_get(url, params), url)
                 finally:
                     with counters.lock:
                         counters.in_flight -= 1
+
+        def _bounded_get(self, url, params) -> httpx.Response:
+            """The whole answer within `timeout` (not per read: a dripping wiki is cut off) and under
+            MAX_ANSWER_BYTES once decompressed (a gzip bomb is refused while it streams)."""
+            deadline = time.monotonic() + timeout
+            try:
+                with self._client.stream("GET", url, params=params, headers={"Accept-Encoding": "gzip, deflate"}) as r:
+                    coding = r.headers.get("Content-Encoding", "identity").strip().lower()
+                    unpack = zlib.decompressobj(47 if coding == "gzip" else 15) if coding in ("gzip", "deflate") else None
+                    body = bytearray()
+                    for chunk in r.iter_raw():
+                        while chunk:
+                            if unpack is None:
+                                body += chunk
+                                chunk = b""
+                            else:
+                                # Never more than the cap unpacked at once: a bomb is refused while it streams.
+                                body += unpack.decompress(chunk, MAX_ANSWER_BYTES + 1 - len(body))
+                                chunk = unpack.unconsumed_tail
+                            if len(body) > MAX_ANSWER_BYTES:
+                                raise wikipediaapi.WikiInvalidJsonError(url)
+                        if time.monotonic() > deadline:
+                            raise wikipediaapi.WikiHttpTimeoutError(url)
+                    headers = {k: v for k, v in r.headers.items() if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")}
+                    return httpx.Response(r.status_code, headers=headers, content=bytes(body), request=r.request)
+            except zlib.error as err:
+                raise wikipediaapi.WikiInvalidJsonError(url) from err
+            except httpx.TimeoutException as err:
+                raise wikipediaapi.WikiHttpTimeoutError(url) from err
+            except httpx.ConnectError as err:
+                raise wikipediaapi.WikiConnectionError(url) from err
 
     return Client(
         user_agent=USER_AGENT,
@@ -196,7 +230,7 @@ class WikiGateway:
                 self._client = _make_client(self.api_url, self.language, self.timeout, self.counters)
             return self._client
 
-    def _request(self, params: dict) -> dict:
+    def _request(self, params: dict, retry_timeouts: bool = True) -> dict:
         """One API call with retries; raises WikiUnavailable when it cannot be had."""
         if not self.networked:
             raise WikiUnavailable(self.notice or "offline")
@@ -230,6 +264,8 @@ class WikiGateway:
             except wikipediaapi.WikiHttpTimeoutError:
                 last = "timed out"
                 wait = 0.5 * 2**attempt
+                if not retry_timeouts:
+                    break
             except (wikipediaapi.WikiInvalidJsonError, ValueError):
                 last = "invalid JSON"
                 wait = 0.5 * 2**attempt
@@ -460,9 +496,15 @@ class WikiGateway:
             return [str(t) for t in hit[0]]
         if not self.networked:
             return [str(t) for t in hit[0]] if hit else NOT_CACHED
+        slow = self.store.get("slow_search", k)
+        if slow is not None and 0 <= time.time() - slow[1] < SEARCH_RETRY_AFTER:
+            return FAILED  # it timed out lately: asking again now would only time out again
         try:
-            data = self._request({"action": "query", "list": "search", "srsearch": query, "srlimit": limit, "srprop": ""})
-        except WikiUnavailable:
+            # A search that times out is slow on the wiki's side: once, not again and again.
+            data = self._request({"action": "query", "list": "search", "srsearch": query, "srlimit": limit, "srprop": ""}, retry_timeouts=False)
+        except WikiUnavailable as err:
+            if str(err) == "timed out":
+                self.store.set("slow_search", k, {"query": query})
             return NOT_CACHED if self.unreachable else FAILED
         titles = [str(r.get("title")) for r in (data.get("query", {}) or {}).get("search", []) or [] if isinstance(r, dict)]
         self.store.set("search", k, titles)

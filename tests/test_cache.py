@@ -105,6 +105,14 @@ def test_partial_bundle_has_what_the_articles_need(wiki, warmed, tmp_path):
     assert linked > 10 and with_summary == linked
 
 
+def test_partial_export_for_another_wiki_refuses_naming_the_wiki(wiki, warmed, tmp_path):
+    """Articles linked with a local wiki, exported without naming it: a message, never a near-empty bundle."""
+    bundle = tmp_path / "part.gloss"
+    code, out, err = gloss("cache", "export", str(bundle), str(SAMPLES), "--cache-dir", str(warmed))
+    assert code == 1 and not bundle.exists()
+    assert "--wiki-api http://127.0.0.1:" in err and "not cached" in err and "nothing written" in err
+
+
 def _rewrite(bundle: Path, out: Path, change) -> Path:
     doc = json.loads(gzip.decompress(bundle.read_bytes()))
     change(doc)

@@ -15,6 +15,8 @@ like a busy wiki; ``POST /_faults`` changes the faults of a running server and
 from __future__ import annotations
 
 import argparse
+import functools
+import gzip
 import json
 import random
 import re
@@ -99,6 +101,8 @@ class Faults:
         self.hang_rate = 0.0
         self.hang_seconds = 30.0
         self.garbage_rate = 0.0
+        self.drip_rate = 0.0  # a 200 whose body comes one byte a second
+        self.bomb_rate = 0.0  # a 200 whose gzip body unpacks to 200 MB
         self.update(kw)
         self.rng = random.Random(kw.get("seed", 0))
         self.lock = threading.Lock()
@@ -116,6 +120,8 @@ class Faults:
             ("error", self.error_rate),
             ("ratelimit", self.ratelimit_rate),
             ("garbage", self.garbage_rate),
+            ("drip", self.drip_rate),
+            ("bomb", self.bomb_rate),
         ):
             if r < share:
                 return name
@@ -309,6 +315,23 @@ def make_handler(wiki: Wiki, faults: Faults, stats: Stats):
             if fault == "garbage":
                 self.send_json(200, b'{"batchcomplete": "", "query": {"pages": ')
                 return
+            if fault == "drip":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+                try:
+                    for _ in range(120):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(1.0)
+                except OSError:
+                    pass
+                self.close_connection = True
+                return
+            if fault == "bomb":
+                self.send_json(200, gzip_bomb(), {"Content-Encoding": "gzip"})
+                return
             if params.get("action") != "query":
                 body = {"error": {"code": "badvalue", "info": "Unrecognized value for parameter action"}}
                 self.send_json(200, json.dumps(body).encode())
@@ -316,6 +339,12 @@ def make_handler(wiki: Wiki, faults: Faults, stats: Stats):
             self.send_json(200, json.dumps(answer_query(wiki, params)).encode())
 
     return Handler
+
+
+@functools.lru_cache(maxsize=1)
+def gzip_bomb() -> bytes:
+    """About 200 kB that unpack to 200 MB of spaces."""
+    return gzip.compress(b" " * (200 << 20), compresslevel=9)
 
 
 def serve(pages: list[Path], port: int = 0, **fault_options) -> tuple[ThreadingHTTPServer, Stats, Faults]:

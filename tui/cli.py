@@ -253,7 +253,9 @@ def cmd_cache(args) -> int:
 
 
 def needed_keys(args, store, paths):
-    """The cache keys the given articles read, found by reading them offline."""
+    """The cache keys the given articles read, found by reading them offline (None: refused)."""
+    from linker.model import NOT_CACHED
+
     articles = load(paths)
     if not articles:
         fail("no readable articles")
@@ -278,7 +280,16 @@ def needed_keys(args, store, paths):
     rec = Recorder(store)
     args.offline = True
     lib = open_library(args, rec)
-    lib.entities(articles, use_corpus_cache=False)
+    outcome = lib.entities(articles, use_corpus_cache=False)
+    missing = [e for e in outcome.entities if e.status == NOT_CACHED]
+    if missing:
+        sites = sorted({key.split("|", 1)[0] for kind, key, _, _ in store.entries() if kind == "page" and "|" in key} - {lib.gateway.site})
+        hint = f"; this cache holds pages of {', '.join(safe(x) for x in sites[:4])}: name the wiki the articles were linked with, e.g. --wiki-api http://{safe(sites[0])}" if sites else "; run gloss warm PATH... first"
+        fail(
+            f"{len(missing)} of {len(outcome.entities)} entities of these articles are not cached for {safe(lib.gateway.api_url)} "
+            f"(e.g. {', '.join(safe(e.name) for e in missing[:3])}), so the bundle would not carry them{hint}; nothing written"
+        )
+        return None
     for a in articles:
         rec.keys.add(("annotation", lib.annotation_key(a)))
     rec.keys.update((k, key) for k, key, _, _ in store.entries() if k in ("override", "site"))
