@@ -9,7 +9,7 @@ from elsewhere can never run code.  Entries are ``{kind}:{key}`` ->
 from __future__ import annotations
 
 import os
-import shutil
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -17,6 +17,7 @@ from pathlib import Path
 import diskcache
 from diskcache.core import MODE_BINARY, MODE_RAW
 
+MARKER = "GLOSS-CACHE"  # gloss's own cache directories carry it; 'cache clear' touches no other
 KINDS = ("site", "page", "alias", "search", "annotation", "corpus", "override")
 
 
@@ -59,6 +60,9 @@ class Store:
                 eviction_policy="none",
             )
             self.cache.get("__probe__", default=None, retry=True)
+            marker = self.directory / MARKER
+            if not marker.exists():
+                marker.write_text("gloss cache: diskcache rows of JSON only; managed by 'gloss cache'\n", encoding="utf-8")
         except (sqlite3.DatabaseError, OSError, CacheError, ValueError) as err:
             raise CacheError(
                 f"the cache at {self.directory} cannot be used ({err}). "
@@ -136,14 +140,33 @@ class Store:
         self.cache.close()
 
 
-def wipe(directory: str | Path) -> None:
-    """Remove a cache directory that cannot even be opened (only gloss's own files)."""
+def wipe(directory: str | Path) -> int:
+    """Remove a gloss cache that cannot even be opened: only diskcache's own files, and only
+    in a directory marked as gloss's; returns how many files went."""
     path = Path(directory)
     if not path.exists():
-        return
+        return 0
+    if not (path / MARKER).is_file():
+        raise CacheError(f"{path} is not marked as a gloss cache ({MARKER} is missing): nothing was removed; move it away by hand")
+    gone = 0
     for child in path.iterdir():
-        if child.name == "cache.db" or child.name.startswith("cache.db-") or (child.is_dir() and len(child.name) == 2):
-            if child.is_dir():
-                shutil.rmtree(child)
-            else:
-                os.remove(child)
+        if child.name in ("cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal") and child.is_file():
+            child.unlink()
+            gone += 1
+        elif child.is_dir() and not child.is_symlink() and re.fullmatch(r"[0-9a-f]{2}", child.name):
+            for sub in child.iterdir():
+                if sub.is_dir() and not sub.is_symlink() and re.fullmatch(r"[0-9a-f]{2}", sub.name):
+                    for f in sub.iterdir():
+                        if f.suffix == ".val" and f.is_file() and not f.is_symlink():
+                            f.unlink()
+                            gone += 1
+                    _rmdir_if_empty(sub)
+            _rmdir_if_empty(child)
+    return gone
+
+
+def _rmdir_if_empty(path: Path) -> None:
+    try:
+        path.rmdir()
+    except OSError:
+        pass

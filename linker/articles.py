@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,10 +75,20 @@ def _metadata(folder: Path) -> dict:
 def read_article(path: Path, meta: dict | None = None) -> tuple[Article | None, str]:
     """Read one file; returns (article, note) or (None, reason)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return None, f"too large ({size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)"
-        data = path.read_bytes()
+        # Non-blocking open, then a look at what it is: a FIFO or device named x.txt never hangs us.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return None, "not a regular file (a pipe, socket or device)"
+            if st.st_size > MAX_BYTES:
+                return None, f"too large ({st.st_size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)"
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                data = f.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                return None, f"too large (over {MAX_BYTES / 1e6:.0f} MB, the limit)"
+        finally:
+            os.close(fd)
     except PermissionError:
         return None, "permission denied"
     except OSError as err:
@@ -115,8 +126,10 @@ def load_articles(paths: list[str | Path]) -> tuple[list[Article], list[Problem]
             files.extend(_files_in(path, problems))
         elif path.is_file():
             files.append(path)
-        elif path.is_symlink():
+        elif path.is_symlink() and not path.exists():
             problems.append(Problem(str(path), "broken or looping symbolic link"))
+        elif path.exists():
+            problems.append(Problem(str(path), "not a regular file (a pipe, socket or device)"))
         else:
             problems.append(Problem(str(path), "no such file or folder"))
     if len(files) > MAX_FILES:

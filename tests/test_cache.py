@@ -272,20 +272,61 @@ def test_stale_entries_are_refreshed_by_an_online_warm(fresh_wiki, warm_copy):
 def test_stats_and_clear(warm_copy):
     code, out, _ = gloss("cache", "stats", "--cache-dir", str(warm_copy))
     assert code == 0 and "page" in out and "annotation" in out and "oldest" in out
-    code, out, _ = gloss("cache", "clear", "--cache-dir", str(warm_copy))
+    before = gloss("cache", "stats", "--cache-dir", str(warm_copy))[1]
+    # No terminal to ask: nothing is cleared (link fixes are in there too) without --yes.
+    r = gloss_proc("cache", "clear", "--cache-dir", str(warm_copy))
+    assert r.returncode == 2 and "--yes" in r.stderr
+    assert gloss("cache", "stats", "--cache-dir", str(warm_copy))[1] == before
+    code, out, _ = gloss("cache", "clear", "--yes", "--cache-dir", str(warm_copy))
     assert code == 0
     assert "0 entries" in gloss("cache", "stats", "--cache-dir", str(warm_copy))[1]
 
 
 def test_corrupt_cache_directory_gets_a_clear_message(tmp_path):
     bad = tmp_path / "bad"
-    bad.mkdir()
+    assert gloss_proc("cache", "stats", "--cache-dir", str(bad)).returncode == 0  # a gloss cache, marked as such
     (bad / "cache.db").write_bytes(b"this is not a database" * 100)
+    (bad / "notes.txt").write_text("mine")
     r = gloss_proc("entities", str(SAMPLES), "--offline", "--cache-dir", str(bad))
     assert r.returncode == 2 and "gloss cache clear" in r.stderr and "Traceback" not in r.stderr
-    r = gloss_proc("cache", "clear", "--cache-dir", str(bad))
-    assert r.returncode == 0
+    r = gloss_proc("cache", "clear", "--yes", "--cache-dir", str(bad))
+    assert r.returncode == 0 and "removed the damaged cache" in r.stdout
     assert gloss_proc("cache", "stats", "--cache-dir", str(bad)).returncode == 0
+    assert (bad / "notes.txt").read_text() == "mine"
+
+
+def test_clear_never_deletes_what_is_not_glosss(tmp_path):
+    """A folder that is not a gloss cache keeps every file, whatever their names."""
+    mine = tmp_path / "mine"
+    (mine / "ab").mkdir(parents=True)
+    (mine / "ab" / "photo.jpg").write_bytes(b"\xff\xd8")
+    (mine / "cache.db").write_bytes(b"someone else's database" * 10)
+    (mine / "cache.db-notes").write_text("keep")
+    r = gloss_proc("cache", "clear", "--yes", "--cache-dir", str(mine))
+    assert r.returncode == 1 and "not marked as a gloss cache" in r.stderr and "Traceback" not in r.stderr
+    assert sorted(p.name for p in mine.rglob("*")) == ["ab", "cache.db", "cache.db-notes", "photo.jpg"]
+
+
+def test_garbage_inside_the_database_is_cleared(tmp_path):
+    """A cache.db whose pages are damaged after its header: clear still works."""
+    d = tmp_path / "c"
+    assert gloss("cache", "stats", "--cache-dir", str(d))[0] == 0
+    from cache.store import Store
+
+    st = Store(d)
+    for n in range(2000):
+        st.set("page", f"x|en|T{n}", {"title": f"T{n}", "extract": "y" * 200})
+    st.close()
+    db = d / "cache.db"
+    raw = bytearray(db.read_bytes())
+    raw[len(raw) // 2: len(raw) // 2 + 20000] = b"\x07garbage" * 2500
+    db.write_bytes(bytes(raw))
+    r = gloss_proc("cache", "stats", "--cache-dir", str(d))
+    assert "Traceback" not in r.stderr
+    r = gloss_proc("cache", "clear", "--yes", "--cache-dir", str(d))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    r = gloss_proc("cache", "stats", "--cache-dir", str(d))
+    assert r.returncode == 0 and "0 entries" in r.stdout
 
 
 READER = """

@@ -130,11 +130,49 @@ async def test_index_filters_and_search_finds_text(warmed):
         await pilot.press("x", *"glaser", "enter")
         await pilot.pause()
         ent = screen.corpus.entities[screen.selected]
-        assert ent.name == "Bonnie Glaser" and "No Wikipedia article" in panel(screen)
+        assert ent.name == "Bonnie Glaser" and "No article on 127.0.0.1 for this name" in panel(screen)
         await pilot.press("slash", *"balloon", "enter")
         await pilot.pause()
         view = screen.query_one(ArticleView)
         assert view.matches and all(view.text[s:e].lower() == "balloon" for s, e in view.matches)
+
+
+async def test_search_steps_through_its_matches(warmed):
+    """/ then Enter on the same term again goes to the next match, wrapping, and says which."""
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(app, pilot)
+        text = screen.articles[screen.doc].text.lower()
+        word = next(w for w in ("relations", "china", "the") if text.count(w) >= 3)
+        total = text.count(word)
+        seen = []
+        for _ in range(total + 1):
+            await pilot.press("slash")
+            await pilot.pause()
+            await pilot.press("ctrl+u", *word, "enter")  # the box offers the last term; typed anew all the same
+            await pilot.pause()
+            view = screen.query_one(ArticleView)
+            seen.append(view.current_match)
+            assert view.text[slice(*view.matches[view.current_match])].lower() == word
+            assert list(app._notifications)[-1].message == f"match {view.current_match + 1}/{total}  (/ Enter: next)"
+        assert seen[:total] == [(seen[0] + n) % total for n in range(total)]  # every match once, in order
+        assert seen[total] == seen[0]  # wrapped
+        assert len(screen.history) == 1  # one search, one place to go back to
+
+
+async def test_search_terms_and_toasts_are_text_not_markup(warmed):
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(app, pilot)
+        await pilot.press("slash", *"[/]", "enter")
+        await pilot.pause()
+        await pilot.press("slash", "ctrl+u", *"[bold]x", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        app.notify("\x1b]0;pwned\x07 [red]x[/red]")
+        await pilot.pause()
+        shown = [str(n.message) for n in app._notifications]
+        assert any("[bold]x" in m for m in shown) and not any("\x1b" in m or "\x07" in m for m in shown)
 
 
 async def test_fix_a_link_survives_restart(warm_copy):

@@ -12,6 +12,7 @@ from tui.commands import GlossCommands
 from tui.messages import EntitiesReady, LoadFailed, Progressed
 from tui.screens.fix import NO_ARTICLE
 from tui.screens.main import MainScreen
+from tui.text import visible, wiki_name
 
 
 class GlossApp(App):
@@ -65,6 +66,14 @@ class GlossApp(App):
         gw = self.library.gateway
         hit = self.library.store.get("page", gw.key(title))
         return time.time() - hit[1] if hit else None
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None, markup: bool = False) -> None:
+        """Every toast is data shown as text: never markup, never a control character."""
+        super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False)
+
+    @property
+    def wiki_name(self) -> str:
+        return wiki_name(self.library.gateway.api_url)
 
     def fix_link(self, screen: MainScreen, entity, choice: str) -> None:
         title = None if choice == NO_ARTICLE else choice

@@ -35,6 +35,7 @@ OTHER_STYLE = Style(color="red", underline=True)
 SELECTED = Style(reverse=True)
 CURRENT = Style(reverse=True, bold=True, underline=True)
 MATCH = Style(bgcolor="yellow", color="black")
+CURRENT_MATCH = Style(bgcolor="bright_yellow", color="black", bold=True, underline=True)
 
 
 def wrap(text: str, width: int) -> list[tuple[int, int]]:
@@ -91,6 +92,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.selected: str | None = None
         self.current: tuple[int, int] | None = None
         self.matches: list[tuple[int, int]] = []
+        self.current_match = -1
         self.lines: list[tuple[int, int]] = []
         self._wrapped_for = -1
         self._cache: dict[int, Strip] = {}
@@ -99,6 +101,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.text, self.shown, self.spans = text, visible(text), spans
         self._wrapped_for = -1
         self.matches = []
+        self.current_match = -1
         self._rewrap()
         self.scroll_to(0, 0, animate=False)
 
@@ -195,8 +198,8 @@ class ArticleView(ScrollView, can_focus=True):
                 line.stylize(SELECTED, a, b)
             if self.current == (s, e):
                 line.stylize(CURRENT, a, b)
-        for s, e in self.matches:
+        for n, (s, e) in enumerate(self.matches):
             if s < end and e > start:
-                line.stylize(MATCH, max(s, start) - start, min(e, end) - start)
+                line.stylize(CURRENT_MATCH if n == self.current_match else MATCH, max(s, start) - start, min(e, end) - start)
         segments = [Segment(seg.text, (self.rich_style + seg.style) if seg.style else self.rich_style) for seg in line.render(self.app.console)]
         return Strip(segments)

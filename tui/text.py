@@ -32,3 +32,19 @@ def visible(text: str, newlines: bool = True) -> str:
 def safe(text: object) -> str:
     """One line of data fit for a terminal: every control character shown, not sent."""
     return visible(str(text), newlines=False)
+
+
+def safe_url(url: str) -> bool:
+    """A URL fit to hand to the terminal (an OSC 8 link, OSC 52 copy): http(s), printable ASCII only."""
+    return url.startswith(("https://", "http://")) and all(0x21 <= ord(c) <= 0x7E for c in url)
+
+
+def wiki_name(api_url: str) -> str:
+    """What the panel calls the wiki: "Wikipedia" for Wikipedia, else its host."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(api_url).hostname or api_url
+    except ValueError:
+        host = api_url
+    return "Wikipedia" if host.endswith(".wikipedia.org") else safe(host)

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Static
 
 from linker.model import FAILED, NIL, NOT_CACHED, Entity
 from tui.article_view import ArticleView
-from tui.text import visible
+from tui.text import safe_url, visible
 from tui.line_list import LineList
 from tui.messages import EntitiesReady, LoadFailed, Progressed
 from tui.navigation import Corpus, Pos
@@ -65,6 +65,8 @@ class MainScreen(Screen):
         self.history: list[tuple[int, Pos | None, str | None]] = []
         self.busy = "opening…"
         self.search_term = ""
+        self.search_doc = -1
+        self.match_index = 0
         self.pending: str | None = None  # an action asked for before the entities arrived
         self._panel_state: tuple | None = None
         self._index = None
@@ -172,12 +174,12 @@ class MainScreen(Screen):
         t.append(visible(ent.name) + "\n", style="bold")
         t.append(f"{ent.label}", style="dim")
         if ent.title:
-            t.append(" · Wikipedia: ")
+            t.append(f" · {self.app.wiki_name}: ")
             t.append(visible(ent.title), style="bold")
         t.append("\n")
         s = ent.summary
         if ent.status == NIL:
-            t.append("\nNo Wikipedia article for this name.\n", style="italic")
+            t.append(f"\nNo article on {self.app.wiki_name} for this name.\n", style="italic")
         elif ent.status == NOT_CACHED:
             t.append("\nNot cached yet. To fetch it, run:\n  gloss warm " + " ".join(self.app.paths) + "\n", style="italic")
         elif ent.status == FAILED:
@@ -189,7 +191,7 @@ class MainScreen(Screen):
             t.append("\n" + visible(extract) + "\n")
             if s.url:
                 t.append("\n")
-                t.append(visible(s.url), style=f"underline link {s.url}" if s.url.startswith("https://") and " " not in s.url else "underline")
+                t.append(visible(s.url), style=f"underline link {s.url}" if safe_url(s.url) else "underline")
                 t.append("\n")
             age = self.app.summary_age(ent.title)
             if age is not None and age > 86400:
@@ -314,29 +316,37 @@ class MainScreen(Screen):
         self.app.push_screen(SearchScreen(self.search_term), self.run_search)
 
     def run_search(self, term: str | None) -> None:
+        """Find `term` in this source; the same term again steps to the next match (wrapping)."""
         if not term:
             return
-        self.search_term = term
         view = self.query_one(ArticleView)
-        found = []
-        low, needle = self.articles[self.doc].text.lower(), term.lower()
-        i = low.find(needle)
-        while i >= 0 and len(found) < 10000:
-            found.append((i, i + len(needle)))
-            i = low.find(needle, i + 1)
-        view.matches = found
-        if not found:
-            self.notify(f"Not found in this source: {visible(term)[:40]}", timeout=3)
-        else:
+        again = term == self.search_term and self.search_doc == self.doc and view.matches
+        self.search_term, self.search_doc = term, self.doc
+        if not again:
+            found = []
+            low, needle = self.articles[self.doc].text.lower(), term.lower()
+            i = low.find(needle)
+            while i >= 0 and len(found) < 10000:
+                found.append((i, i + len(needle)))
+                i = low.find(needle, i + 1)
+            view.matches = found
+            if not found:
+                self.notify(f"Not found in this source: {term[:40]}", timeout=3)
+                view.mark(self.selected, view.current)
+                return
             after = self.corpus.mention(self.pos).mention.start if self.pos and self.corpus.mention(self.pos) else -1
-            target = next((s for s, _ in found if s > after), found[0][0])
+            self.match_index = next((n for n, (s, _) in enumerate(found) if s > after), 0)
             self.history.append((self.doc, self.pos, self.selected))
-            at = self.corpus.at_offset(self.doc, target)
-            if at and self.corpus.mention(at).mention.start <= target:
-                self.go(at)
-            else:
-                view.reveal(target)
-            self.notify(f"{len(found)} matches", timeout=2)
+        else:
+            self.match_index = (self.match_index + 1) % len(view.matches)
+        target = view.matches[self.match_index][0]
+        view.current_match = self.match_index
+        at = self.corpus.at_offset(self.doc, target)
+        if at and self.corpus.mention(at).mention.start <= target:
+            self.go(at)
+        else:
+            view.reveal(target)
+        self.notify(f"match {self.match_index + 1}/{len(view.matches)}  (/ Enter: next)", timeout=3)
         view.mark(self.selected, view.current)
 
     def action_fix(self) -> None:
@@ -358,7 +368,9 @@ class MainScreen(Screen):
 
     def action_copy_url(self) -> None:
         url = self.current_url()
-        if url:
+        if url and not safe_url(url):
+            self.notify("This URL holds characters a terminal would obey; not copied", timeout=4)
+        elif url:
             self.app.copy_to_clipboard(url)
             self.notify("URL copied (OSC 52)", timeout=3)
 
