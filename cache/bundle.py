@@ -20,7 +20,7 @@ from cache.store import KINDS, Store
 
 FORMAT = "gloss-cache-bundle"
 VERSION = 1
-MAX_BUNDLE_BYTES = 1 << 30
+MAX_BUNDLE_BYTES = 512 << 20
 
 
 class BundleError(ValueError):
@@ -73,10 +73,25 @@ def _valid_value(kind: str, value) -> bool:
     return False
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 def read_bundle(path: str | Path) -> list:
     """Parse and check a bundle completely; returns its entries or raises BundleError."""
     path = Path(path)
     try:
+        # First the size, streaming and keeping nothing: a gzip bomb is refused in a few MB of memory.
+        size = blanks = 0
+        with gzip.open(path, "rb") as gz:
+            while chunk := gz.read(1 << 20):
+                size += len(chunk)
+                blanks += len(chunk) - len(chunk.translate(None, b" \t\r\n"))
+                if size > MAX_BUNDLE_BYTES:
+                    raise BundleError(f"{path}: larger than {MAX_BUNDLE_BYTES >> 20} MB once unpacked; refused")
+                if size > (4 << 20) and blanks > size // 2:
+                    # gloss writes compact JSON: a bundle that is mostly blanks is padding, not entries.
+                    raise BundleError(f"{path}: not a gloss bundle (mostly whitespace); refused")
         with gzip.open(path, "rb") as gz:
             raw = gz.read(MAX_BUNDLE_BYTES + 1)
     except FileNotFoundError:
@@ -86,9 +101,12 @@ def read_bundle(path: str | Path) -> list:
     if len(raw) > MAX_BUNDLE_BYTES:
         raise BundleError(f"{path}: larger than {MAX_BUNDLE_BYTES >> 20} MB once unpacked; refused")
     try:
-        doc = json.loads(raw.decode("utf-8"))
+        doc = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except RecursionError:
+        raise BundleError(f"{path}: damaged (nested too deeply)") from None
     except (UnicodeDecodeError, ValueError):
         raise BundleError(f"{path}: damaged (its content is not valid JSON)") from None
+    del raw
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise BundleError(f"{path}: not a gloss cache bundle")
     version = doc.get("version")
@@ -108,6 +126,8 @@ def read_bundle(path: str | Path) -> list:
             and e[0] in KINDS
             and isinstance(e[1], str)
             and isinstance(e[3], (int, float))
+            and not isinstance(e[3], bool)
+            and 0 <= e[3] < 1e11
             and _valid_value(e[0], e[2])
         )
         if not ok:
@@ -119,7 +139,9 @@ def import_bundle(store: Store, path: str | Path) -> dict:
     """Validate, then merge a bundle into the store (newer entries win)."""
     entries = read_bundle(path)
     added = updated = kept = 0
+    now = time.time()
     for kind, key, value, when in entries:
+        when = min(float(when), now)  # an entry dated ahead is dated now: it cannot win every later import
         have = store.get(kind, key)
         if have is None:
             added += 1

@@ -86,9 +86,11 @@ class Library:
         if hit is None:
             return None
         try:
-            return [Mention(article.doc, int(m["start"]), int(m["end"]), article.text[m["start"]:m["end"]], str(m["label"])) for m in hit[0]]
-        except (KeyError, TypeError, ValueError):
+            out = [Mention(article.doc, int(m["start"]), int(m["end"]), article.text[int(m["start"]):int(m["end"])], str(m["label"])) for m in hit[0]]
+        except (KeyError, TypeError, ValueError, OverflowError):
             return None
+        n = len(article.text)
+        return out if all(0 <= m.start < m.end <= n for m in out) else None
 
     def mentions(self, articles: list[Article], progress: Progress | None = None) -> tuple[dict[str, list[Mention]], int]:
         """Mentions of every article: from the cache, else from spaCy (then cached)."""
@@ -136,9 +138,17 @@ class Library:
         if hit is None:
             return None
         try:
-            return [Entity.from_json(e) for e in hit[0]["entities"]]
-        except (KeyError, TypeError, ValueError):
+            entities = [Entity.from_json(e) for e in hit[0]["entities"]]
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError):
             return None
+        # A well-formed entry that does not fit these articles is relinked, never drawn.
+        texts = {a.doc: a.text for a in articles}
+        for e in entities:
+            for m in e.mentions:
+                text = texts.get(m.doc)
+                if text is None or not (0 <= m.start < m.end <= len(text)) or text[m.start:m.end] != m.text:
+                    return None
+        return entities
 
     def entities(self, articles: list[Article], progress: Progress | None = None, use_corpus_cache: bool = True) -> Outcome:
         """Link the articles; the corpus entry is reused when nothing changed."""

@@ -8,6 +8,7 @@ from elsewhere can never run code.  Entries are ``{kind}:{key}`` ->
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sqlite3
@@ -73,11 +74,15 @@ class Store:
     def get(self, kind: str, key: str):
         try:
             entry = self.cache.get(f"{kind}:{key}", default=None, retry=True)
-        except (CacheError, ValueError, sqlite3.DatabaseError, OSError):
-            return None  # a damaged entry is a miss, not a crash
+        except Exception:  # noqa: BLE001 - a damaged row (zlib, types, SQLite) is a miss, not a crash
+            return None
         if not isinstance(entry, dict) or "v" not in entry or not isinstance(entry.get("t"), (int, float)):
             return None
-        return entry["v"], float(entry["t"])
+        when = float(entry["t"])
+        if not math.isfinite(when) or when < 0:
+            return None
+        # An entry dated ahead (a wrong clock, a crafted bundle) counts as written now: it still ages.
+        return entry["v"], min(when, time.time())
 
     def set(self, kind: str, key: str, value, when: float | None = None) -> None:
         entry = {"v": value, "t": time.time() if when is None else when}

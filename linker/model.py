@@ -139,11 +139,19 @@ class Entity:
             id=str(data["id"]),
             name=str(data["name"]),
             label=str(data["label"]),
-            mentions=[Mention.from_json(m) for m in data.get("mentions", [])],
-            title=data.get("title"),
+            mentions=[Mention.from_json(m) for m in _list(data.get("mentions"))],
+            title=data["title"] if isinstance(data.get("title"), str) else None,
             confidence=float(data.get("confidence", 0.0)),
-            candidates=[Candidate.from_json(c) for c in data.get("candidates", [])],
+            candidates=[Candidate.from_json(c) for c in _list(data.get("candidates"))],
             summary=Summary.from_json(data["summary"]) if data.get("summary") else None,
-            status=str(data.get("status", NIL)),
+            status=data["status"] if data.get("status") in (LINKED, NIL, NOT_CACHED, FAILED) else NIL,
             overridden=bool(data.get("overridden", False)),
         )
+
+
+def _list(value) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError("a list was expected")
+    return value

@@ -11,6 +11,10 @@ from linker.wiki import FAILED, MemoryStore, WikiGateway
 from tests.conftest import GLOSS, ROOT, SAMPLES, gloss_proc, start_wiki
 
 
+# Peak memory of this process since its exec (ru_maxrss would count the forking parent's pages).
+PEAK = "print(next(int(line.split()[1]) // 1024 for line in open('/proc/self/status') if line.startswith('VmHWM')))\n"
+
+
 def test_a_wiki_that_drips_is_cut_off_and_a_slow_search_is_remembered():
     """The timeout bounds the whole answer, not each read; a search that timed out is not asked again soon."""
     w = start_wiki(drip_rate=1.0)
@@ -29,11 +33,10 @@ def test_a_gzip_bomb_is_refused_while_it_streams(tmp_path):
     """200 kB that unpack to 200 MB: refused at the answer cap, the process stays small."""
     w = start_wiki(bomb_rate=1.0)
     probe = (
-        "import resource, sys\n"
         "from linker.wiki import MemoryStore, WikiGateway\n"
         f"gw = WikiGateway({w.url!r}, MemoryStore(), timeout=20.0, retries=0)\n"
         "print(gw.search('Ruritania'))\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        + PEAK
     )
     try:
         r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
@@ -88,3 +91,76 @@ def test_escapes_in_file_names_and_titles_never_reach_the_terminal(tmp_path, war
     for stream in (r.stdout, r.stderr):
         assert b"\x1b" not in stream and b"\x07" not in stream
     assert "␛]0;pwned␇.txt".encode() in r.stderr and b"Traceback" not in r.stderr
+
+
+def _peak_mb_of(code: str) -> tuple[str, int]:
+    probe = code + "\n" + PEAK
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr
+    *out, peak = r.stdout.strip().splitlines()
+    return "\n".join(out), int(peak)
+
+
+def test_bundle_bombs_are_refused_in_little_memory(tmp_path):
+    """2 MB of gzip that unpack to 2 GB of blanks, and a smaller pile of blanks inside valid JSON."""
+    import gzip
+
+    bomb = tmp_path / "bomb.gloss"
+    with gzip.open(bomb, "wb", compresslevel=9) as gz:
+        for _ in range(2048):
+            gz.write(b" " * (1 << 20))
+    blanks = tmp_path / "blanks.gloss"
+    with gzip.open(blanks, "wb", compresslevel=9) as gz:
+        gz.write(b'{"format": "gloss-cache-bundle", "entries": [')
+        for _ in range(300):
+            gz.write(b" " * (1 << 20))
+        gz.write(b"]}")
+    assert bomb.stat().st_size < 4 << 20
+    for path in (bomb, blanks):
+        out, peak = _peak_mb_of(
+            "from cache.bundle import BundleError, read_bundle\n"
+            f"try:\n    read_bundle({str(path)!r})\nexcept BundleError as err:\n    print('refused:', err)\n"
+        )
+        assert out.startswith("refused:") and peak <= 100, (out, peak)
+
+
+def test_bundles_deep_odd_numbers_and_future_dates(tmp_path):
+    """Nesting 100,000 deep, NaN and Infinity times, wrong types, an entry dated 50 years ahead."""
+    import gzip
+    import json as js
+
+    from cache.bundle import BundleError, FORMAT, VERSION, _digest, import_bundle, read_bundle
+    from cache.store import Store
+
+    def write(name: str, body: bytes) -> str:
+        path = tmp_path / name
+        path.write_bytes(gzip.compress(body))
+        return str(path)
+
+    def bundle(entries) -> bytes:
+        return js.dumps({"format": FORMAT, "version": VERSION, "entries": entries, "sha256": _digest(entries)}).encode()
+
+    deep = write("deep.gloss", b"[" * 100_000 + b"]" * 100_000)
+    nan = write("nan.gloss", bundle([["page", "x|en|A", {"title": "A"}, 1.0]]).replace(b"1.0]]", b"NaN]]"))
+    inf = write("inf.gloss", bundle([["page", "x|en|A", {"title": "A"}, 1.0]]).replace(b"1.0]]", b"Infinity]]"))
+    huge = write("huge.gloss", bundle([["page", "x|en|A", {"title": "A"}, 1e300]]))
+    typed = write("typed.gloss", bundle([["page", "x|en|A", {"title": "A"}, True]]))
+    for path in (deep, nan, inf, huge, typed):
+        try:
+            read_bundle(path)
+        except BundleError as err:
+            assert "damaged" in str(err) or "wrong shape" in str(err), err
+        else:
+            raise AssertionError(f"{path} was accepted")
+    # Dated 50 years ahead: imported as of now, so a later, genuinely newer entry still wins.
+    ahead = time.time() + 50 * 365 * 86400
+    future = write("future.gloss", bundle([["page", "x|en|A", {"title": "A", "extract": "old"}, ahead]]))
+    store = Store(tmp_path / "c")
+    import_bundle(store, future)
+    assert store.get("page", "x|en|A")[1] <= time.time()
+    later = write("later.gloss", bundle([["page", "x|en|A", {"title": "A", "extract": "new"}, time.time() + 5]]))
+    time.sleep(0.01)
+    import_bundle(store, later)
+    assert store.get("page", "x|en|A")[0]["extract"] == "new"
+    r = gloss_proc("cache", "stats", "--cache-dir", str(tmp_path / "c"))
+    assert r.returncode == 0 and "Traceback" not in r.stderr
