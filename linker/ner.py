@@ -65,7 +65,6 @@ def load_model(name: str = DEFAULT_MODEL):
         listeners = getattr(nlp.get_pipe("tok2vec"), "listening_components", [])
         if not listeners:
             nlp.remove_pipe("tok2vec")
-    nlp.max_length = max(nlp.max_length, 6_000_000)
     return nlp
 
 
@@ -143,14 +142,14 @@ def is_role(text: str, start: int, end: int) -> bool:
     return len(before) >= 2 and before[-1] == "of" and before[-2] in ROLE_HEADS
 
 
-def mentions_from_doc(article: Article, doc) -> list[Mention]:
-    """Cleaned mentions of the kept labels from one spaCy Doc."""
+def mentions_from_doc(article: Article, doc, offset: int = 0) -> list[Mention]:
+    """Cleaned mentions of the kept labels from one spaCy Doc of the article's text from `offset`."""
     text = article.text
     found: list[Mention] = []
     for ent in doc.ents:
         if ent.label_ not in LABELS:
             continue
-        for s, e in split_span(text, ent.start_char, ent.end_char):
+        for s, e in split_span(text, offset + ent.start_char, offset + ent.end_char):
             s, e, label = clean_span(text, s, e, ent.label_)
             surface = text[s:e]
             if not surface.strip() or not surface[:1].isupper() and not surface[:1].isdigit():
@@ -161,9 +160,45 @@ def mentions_from_doc(article: Article, doc) -> list[Mention]:
     return found
 
 
+CHUNK_CHARS = 20_000  # spaCy's cost and memory grow with the Doc: long articles go in pieces
+
+
+def chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:
+    """(start, end) pieces of at most `size` characters, cut at a line break, else a sentence end, else a space."""
+    out: list[tuple[int, int]] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        end = min(n, pos + size)
+        if end < n:
+            floor = pos + size // 2
+            cut = text.rfind("\n", floor, end)
+            if cut < 0:
+                cut = text.rfind(". ", floor, end)
+                cut = cut + 1 if cut >= 0 else -1
+            if cut < 0:
+                cut = text.rfind(" ", floor, end)
+            if cut > pos:
+                end = cut
+        out.append((pos, end))
+        pos = end
+    return out
+
+
 def annotate_texts(articles: list[Article], model: str = DEFAULT_MODEL, batch_size: int = 16) -> Iterator[list[Mention]]:
-    """Yield the mentions of each article, in order, running spaCy in batches."""
+    """Yield the mentions of each article, in order, running spaCy in batches of pieces."""
     nlp = load_model(model)
-    texts: Iterable[str] = (a.text for a in articles)
-    for article, doc in zip(articles, nlp.pipe(texts, batch_size=batch_size)):
-        yield mentions_from_doc(article, doc)
+
+    def pieces():
+        for i, a in enumerate(articles):
+            for s, e in chunks(a.text) or [(0, 0)]:
+                yield a.text[s:e], (i, s)
+
+    current, found = 0, []
+    for doc, (i, offset) in nlp.pipe(pieces(), batch_size=batch_size, as_tuples=True):
+        while i > current:
+            yield found
+            current, found = current + 1, []
+        found.extend(mentions_from_doc(articles[i], doc, offset))
+    while current < len(articles):
+        yield found
+        current, found = current + 1, []

@@ -390,6 +390,12 @@ class WikiGateway:
             query = self._query_all(params)
         except WikiUnavailable:
             return {t: (NOT_CACHED if self.unreachable else FAILED) for t in titles}
+        if not isinstance(query.get("pages"), dict) or not query["pages"]:
+            # An answer without its pages (wrong types, an error page as JSON) says nothing: not "no such page".
+            with self.counters.lock:
+                self.counters.failures += 1
+                self.counters.errors.append("answer without pages")
+            return {t: FAILED for t in titles}
         return self._absorb(titles, query)
 
     def _add_links(self, records: list[dict]) -> bool:
@@ -438,16 +444,27 @@ class WikiGateway:
                 hop[str(item["from"])] = str(item["to"])
         by_title: dict[str, dict] = {}
         for page in (query.get("pages") or {}).values():
-            if isinstance(page, dict) and "title" in page:
+            if isinstance(page, dict) and isinstance(page.get("title"), str):
                 record = self._record(page)
                 by_title[record["title"]] = record
         by_folded = {title.casefold(): rec for title, rec in by_title.items()}
-        out: dict[str, dict | str] = {}
-        for t in titles:
+
+        def target_of(t: str) -> str:
             target, seen = t, set()
             while target in hop and target not in seen:  # a redirect loop stops here
                 seen.add(target)
                 target = hop[target]
+            return target
+
+        if not any(target_of(t) in by_title or target_of(t).casefold() in by_folded for t in titles):
+            # Not one asked title is in the answer: it is about something else (a broken proxy), not "no such pages".
+            with self.counters.lock:
+                self.counters.failures += 1
+                self.counters.errors.append("answer about other pages")
+            return {t: FAILED for t in titles}
+        out: dict[str, dict | str] = {}
+        for t in titles:
+            target = target_of(t)
             rec = by_title.get(target) or by_folded.get(target.casefold())
             if rec is None:
                 # The wiki answered the batch but not for this title (an odd or invalid name): no such page.
@@ -506,7 +523,10 @@ class WikiGateway:
             if str(err) == "timed out":
                 self.store.set("slow_search", k, {"query": query})
             return NOT_CACHED if self.unreachable else FAILED
-        titles = [str(r.get("title")) for r in (data.get("query", {}) or {}).get("search", []) or [] if isinstance(r, dict)]
+        query = data.get("query")
+        if not isinstance(query, dict) or not isinstance(query.get("search", []), list):
+            return FAILED
+        titles = [str(r.get("title")) for r in _items(query.get("search")) if isinstance(r.get("title"), str)]
         self.store.set("search", k, titles)
         return titles
 

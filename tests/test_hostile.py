@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -164,3 +165,23 @@ def test_bundles_deep_odd_numbers_and_future_dates(tmp_path):
     assert store.get("page", "x|en|A")[0]["extract"] == "new"
     r = gloss_proc("cache", "stats", "--cache-dir", str(tmp_path / "c"))
     assert r.returncode == 0 and "Traceback" not in r.stderr
+
+
+def test_a_wiki_answering_json_of_the_wrong_types(tmp_path):
+    """No traceback, nothing cached as "no article"; a healthy wiki later fills everything in."""
+    w = start_wiki(wrong_rate=1.0)
+    cache = str(tmp_path / "c")
+    one = str(SAMPLES / "003_2a14725d733e4992.txt")
+    try:
+        r = gloss_proc("warm", one, "--wiki-api", w.url, "--cache-dir", cache, "--timeout", "3")
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+        r = gloss_proc("entities", one, "--offline", "--json", "--wiki-api", w.url, "--cache-dir", cache)
+        ents = json.loads(r.stdout)["entities"]
+        assert ents and not any(e["status"] == "nil" for e in ents), [e["name"] for e in ents if e["status"] == "nil"]
+        w.faults.update({"wrong_rate": 0})
+        assert gloss_proc("warm", one, "--wiki-api", w.url, "--cache-dir", cache).returncode == 0
+        r = gloss_proc("entities", one, "--offline", "--json", "--wiki-api", w.url, "--cache-dir", cache)
+        ents = json.loads(r.stdout)["entities"]
+        assert sum(1 for e in ents if e["title"]) >= 10 and all(e["summary"] for e in ents if e["title"])
+    finally:
+        w.server.shutdown()

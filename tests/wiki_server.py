@@ -103,6 +103,7 @@ class Faults:
         self.garbage_rate = 0.0
         self.drip_rate = 0.0  # a 200 whose body comes one byte a second
         self.bomb_rate = 0.0  # a 200 whose gzip body unpacks to 200 MB
+        self.wrong_rate = 0.0  # a 200 of valid JSON with the wrong types
         self.update(kw)
         self.rng = random.Random(kw.get("seed", 0))
         self.lock = threading.Lock()
@@ -122,6 +123,7 @@ class Faults:
             ("garbage", self.garbage_rate),
             ("drip", self.drip_rate),
             ("bomb", self.bomb_rate),
+            ("wrong", self.wrong_rate),
         ):
             if r < share:
                 return name
@@ -329,6 +331,11 @@ def make_handler(wiki: Wiki, faults: Faults, stats: Stats):
                     pass
                 self.close_connection = True
                 return
+            if fault == "wrong":
+                with faults.lock:
+                    body = WRONG_TYPES[faults.rng.randrange(len(WRONG_TYPES))]
+                self.send_json(200, json.dumps(body).encode())
+                return
             if fault == "bomb":
                 self.send_json(200, gzip_bomb(), {"Content-Encoding": "gzip"})
                 return
@@ -339,6 +346,18 @@ def make_handler(wiki: Wiki, faults: Faults, stats: Stats):
             self.send_json(200, json.dumps(answer_query(wiki, params)).encode())
 
     return Handler
+
+
+# Valid JSON, wrong shapes: what a broken proxy or a different API might answer.
+WRONG_TYPES = [
+    [],
+    {"query": []},
+    {"query": {"pages": "none"}},
+    {"query": {"pages": {"1": {"title": 5, "categories": "x", "extract": {"a": 1}, "pageprops": [1], "length": "long"}}}},
+    {"query": {"search": {"title": "x"}}},
+    {"query": {"pages": {}}, "continue": "more"},
+    {"batchcomplete": True, "query": {"normalized": "x", "redirects": [1, 2], "pages": {"-1": None}}},
+]
 
 
 @functools.lru_cache(maxsize=1)
