@@ -69,13 +69,29 @@ class Library:
         max_age_days: float = 30.0,
         refresh_stale: bool = False,
         timeout: float = 10.0,
+        jobs: int = 1,
     ) -> None:
         self.store = store
         self.model = model
+        self.jobs = max(1, jobs)
         self.model_id = f"{model}=={model_version(model)}"
         self.gateway = WikiGateway(
             api_url, store=store, offline=offline, max_age_days=max_age_days, timeout=timeout, refresh_stale=refresh_stale
         )
+
+    def warm_command(self, paths: list[str]) -> str:
+        """The command that fills this cache for these paths from this wiki (shell-quoted)."""
+        import shlex
+
+        from cache.store import default_dir
+        from linker.wiki import DEFAULT_API
+
+        words = ["gloss", "warm", *paths]
+        if self.gateway.api_url != DEFAULT_API:
+            words += ["--wiki-api", self.gateway.api_url]
+        if Path(self.store.directory).resolve() != default_dir().resolve():
+            words += ["--cache-dir", str(self.store.directory)]
+        return shlex.join(words)
 
     # -- annotations ---------------------------------------------------------------
     def annotation_key(self, article: Article) -> str:
@@ -105,7 +121,10 @@ class Library:
         if todo:
             from linker.ner import annotate_texts
 
-            for n, (a, ms) in enumerate(zip(todo, annotate_texts(todo, self.model)), 1):
+            if progress:
+                progress("annotate", 0, len(todo))
+
+            for n, (a, ms) in enumerate(zip(todo, annotate_texts(todo, self.model, jobs=self.jobs)), 1):
                 out[a.doc] = ms
                 self.store.set("annotation", self.annotation_key(a), [{"start": m.start, "end": m.end, "label": m.label} for m in ms])
                 if progress:

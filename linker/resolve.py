@@ -90,15 +90,20 @@ def propagate(articles: list[Article], per_doc: dict[str, list[Mention]]) -> dic
     out: dict[str, list[Mention]] = {}
     for article in articles:
         found = sorted(per_doc.get(article.doc, []), key=lambda m: m.start)
-        taken = [(m.start, m.end) for m in found]
         extra = []
+        # Matches come in text order: one walk along the sorted mentions finds overlaps (linear, not pairwise).
+        i, last_end, reach = 0, -1, []
+        for m in found:
+            reach.append(max(m.end, reach[-1]) if reach else m.end)  # the furthest end so far
         for match in pattern.finditer(article.text):
             s, e = match.span()
-            if any(s < te and ts < e for ts, te in taken):
+            while i < len(found) and reach[i] <= s:
+                i += 1
+            if (i < len(found) and found[i].start < e) or s < last_end:
                 continue
             label = surfaces[match.group()].most_common(1)[0][0]
             extra.append(Mention(article.doc, s, e, match.group(), label))
-            taken.append((s, e))
+            last_end = e
         out[article.doc] = sorted(found + extra, key=lambda m: m.start)
     return out
 

@@ -139,3 +139,27 @@ def test_reader_over_ssh_in_tmux(sshd, wiki, warmed):
         assert any("source 4 of 4" in s for s in screens)
     finally:
         t.close()
+
+
+def test_quit_while_annotating_ends_at_once(wiki, tmp_path):
+    """q during a long annotation: the reader and its spaCy thread are gone within seconds, exit status 0."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
+    big = tmp_path / "long.txt"
+    big.write_text("\n\n".join(texts * 60), encoding="utf-8")  # ~1.5 MB: a minute of spaCy
+    cmd = (
+        f"cd {shlex.quote(str(ROOT))} && TERM=xterm-256color {shlex.quote(sys.executable)} -m tui.cli {shlex.quote(str(big))} "
+        f"--offline --wiki-api {shlex.quote(wiki.url)} --cache-dir {shlex.quote(str(tmp_path / 'c'))}; echo GLOSS-EXITED $?; sleep 30"
+    )
+    t = Tmux(f"gloss-quit-{os.getpid()}", cmd)
+    try:
+        t.wait_for("annotating", timeout=60)
+        time.sleep(1.0)
+        t.keys("q")
+        started = time.monotonic()
+        t.wait_for("GLOSS-EXITED 0", timeout=15)
+        assert time.monotonic() - started < 10
+        pids = subprocess.run(["pgrep", "-f", f"tui.cli {big}"], capture_output=True, text=True).stdout.split()
+        left = [p for p in pids if Path(f"/proc/{p}/comm").exists() and Path(f"/proc/{p}/comm").read_text().startswith("python")]
+        assert not left, f"still running: {left}"
+    finally:
+        t.close()

@@ -325,3 +325,17 @@ async def test_clicking_a_mention_selects_it(warmed):
         await pilot.pause()
         assert screen.corpus.entities[screen.selected].title == "Xi Jinping"
         assert "Xi Jinping" in panel(screen)
+
+
+async def test_not_cached_hint_names_the_wiki_and_the_cache(tmp_path, wiki):
+    """Offline with an empty cache: the panel's command fills *this* cache from *this* wiki."""
+    one = SAMPLES / "003_2a14725d733e4992.txt"
+    app = make_app(tmp_path / "cold", url=wiki.url, paths=(one,), offline=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(app, pilot)
+        ent = next(e for e in screen.corpus.entities.values() if e.name == "Wang Yi")
+        screen.select_entity(ent.id)
+        await pilot.pause()
+        text = " ".join(panel(screen).split())
+        assert "Not cached yet" in text
+        assert f"gloss warm {one} --wiki-api {wiki.url} --cache-dir {tmp_path / 'cold'}" in text

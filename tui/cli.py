@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -35,6 +37,16 @@ def days(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of days: {safe(text)!r}") from None
     if not 0 <= value <= 36500:
         raise argparse.ArgumentTypeError(f"an age must be 0 to 36500 days, not {safe(text)}")
+    return value
+
+
+def jobs_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of processes: {safe(text)!r}") from None
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"--jobs must be 1 to 256, not {value}")
     return value
 
 
@@ -73,6 +85,7 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
     elif command == "warm":
         p = argparse.ArgumentParser(prog="gloss warm", description="Annotate and link articles and fetch every summary into the cache, for reading offline later.")
         p.add_argument("paths", nargs="+", metavar="PATH")
+        p.add_argument("--jobs", type=jobs_count, default=os.cpu_count() or 1, metavar="N", help="processes for annotation (default: all cores)")
     elif command == "entities":
         p = argparse.ArgumentParser(prog="gloss entities", description="List the linked entities of articles.")
         p.add_argument("paths", nargs="+", metavar="PATH")
@@ -115,7 +128,9 @@ def open_store(args):
 def open_library(args, store, refresh_stale: bool = False):
     from cache.library import Library
 
-    return Library(store, args.wiki_api, args.offline, args.model, args.max_age, refresh_stale=refresh_stale, timeout=args.timeout)
+    return Library(
+        store, args.wiki_api, args.offline, args.model, args.max_age, refresh_stale=refresh_stale, timeout=args.timeout, jobs=getattr(args, "jobs", 1)
+    )
 
 
 def load(paths: list[str]):
@@ -363,7 +378,20 @@ def cmd_read(args) -> int:
         return fail("no readable articles to open")
     store = open_store(args)
     lib = open_library(args, store)
-    GlossApp(articles, lib, paths).run()
+    import asyncio
+
+    # Our own loop rather than App.run(): asyncio.run() would wait, after the reader is gone, for a
+    # spaCy thread still annotating (it cannot be interrupted), keeping a core busy.
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(GlossApp(articles, lib, paths).run_async())
+    finally:
+        if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+            # What it cached so far is whole (one write per article); the rest is done next time.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+        loop.close()
     return 0
 
 

@@ -148,7 +148,8 @@ class MainScreen(Screen):
 
     def update_status(self) -> None:
         a = self.articles[self.doc]
-        parts = [f"[{self.doc + 1}/{len(self.articles)}] {visible(a.title[:24 if self.selected else 60])}"]
+        short = self.selected or self.busy  # the busy cue must fit in 80 columns
+        parts = [f"[{self.doc + 1}/{len(self.articles)}] {visible(a.title[:24 if short else 60])}"]
         if self.selected and self.pos:
             ent = self.corpus.entities[self.selected]
             parts.append(f"{visible(ent.name[:24])} {self.corpus.where(self.selected, self.pos)}")
@@ -181,9 +182,9 @@ class MainScreen(Screen):
         if ent.status == NIL:
             t.append(f"\nNo article on {self.app.wiki_name} for this name.\n", style="italic")
         elif ent.status == NOT_CACHED:
-            t.append("\nNot cached yet. To fetch it, run:\n  gloss warm " + " ".join(self.app.paths) + "\n", style="italic")
+            t.append("\nNot cached yet. To fetch it, run:\n  " + visible(self.app.library.warm_command(self.app.paths)) + "\n", style="italic")
         elif ent.status == FAILED:
-            t.append("\nThe wiki did not answer; run gloss warm again.\n", style="italic")
+            t.append("\nThe wiki did not answer; run again:\n  " + visible(self.app.library.warm_command(self.app.paths)) + "\n", style="italic")
         elif s:
             if s.description:
                 t.append(visible(s.description) + "\n", style="italic")
