@@ -24,6 +24,7 @@ run: $(VENV)/.installed
 	$(BIN)/gloss samples --offline --wiki-api http://demo.gloss.invalid/w/api.php
 
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check --select F,E9 tui linker cache tests bench
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(VENV)/.installed-test

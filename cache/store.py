@@ -9,7 +9,6 @@ from elsewhere can never run code.  Entries are ``{kind}:{key}`` ->
 from __future__ import annotations
 
 import math
-import os
 import re
 import sqlite3
 import time

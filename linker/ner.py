@@ -7,7 +7,7 @@ reader opens cached articles without paying for it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 
 from linker.model import LABELS, Article, Mention

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.wiki_server import DEFAULT_PAGES, Faults, Stats, serve
+from tests.wiki_server import Faults, Stats, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -24,7 +24,6 @@ from linker.evaluate import GoldMention, read_gold, score
 from linker.fit import Example, fit
 from linker.link import WEIGHTS_FILE, Model, default_model
 from linker.pipeline import Decision, Linker, assemble, settle
-from linker.wiki import WikiGateway
 from tui.cli import print_errors
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -51,3 +51,21 @@ def test_no_development_story_name_in_product_code():
                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                     found += [f"{path.relative_to(ROOT)}:{n}: {m.group()}" for m in pattern.finditer(line)]
     assert not found, "dev-set names in product code:\n" + "\n".join(found)
+
+
+def test_one_key_table_for_bindings_help_palette_and_readme():
+    """tui/keys.py is the only list of keys: the README shows exactly its table, and every binding has a help row."""
+    from tui.app import GlossApp
+    from tui.keys import KEYS, readme_table
+    from tui.screens.main import MainScreen
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme_table() in readme
+    rows = [k for k in KEYS]
+    bound = [b for b in list(MainScreen.BINDINGS) + list(GlossApp.BINDINGS)]
+    assert bound and all(any(b in k.bindings for k in rows) for b in bound)
+    names = {"right_square_bracket": "]", "left_square_bracket": "[", "asterisk": "*", "number_sign": "#", "slash": "/", "question_mark": "?"}
+    for k in rows:
+        for b in k.bindings:
+            for key in b.key.split(","):
+                assert names.get(key, key) in k.shown, (key, k.shown)

@@ -101,8 +101,11 @@ def test_any_text_loads_annotates_and_renders_as_data(text):
     shown = visible(article.text)
     assert len(shown) == len(article.text)
     assert not any(ord(c) < 32 and c != "\n" for c in shown) and "\x1b" not in shown
-    for a, b in wrap(article.text, 40):
+    from rich.cells import cell_len
+
+    for a, b in wrap(shown, 40):  # what the view does: one rule for measuring and drawing
         assert 0 <= a <= b <= len(article.text)
+        assert cell_len(shown[a:b].rstrip()) <= 40, repr(shown[a:b])
 
 
 def test_wiki_faults_end_in_bounded_time_and_later_warm_fills_gaps(tmp_path):

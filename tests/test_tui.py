@@ -163,7 +163,7 @@ async def test_search_steps_through_its_matches(warmed):
 async def test_search_terms_and_toasts_are_text_not_markup(warmed):
     app = make_app(warmed)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await ready(app, pilot)
+        await ready(app, pilot)
         await pilot.press("slash", *"[/]", "enter")
         await pilot.pause()
         await pilot.press("slash", "ctrl+u", *"[bold]x", "enter")
@@ -180,6 +180,9 @@ async def test_fix_a_link_survives_restart(warm_copy):
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await ready(app, pilot)
         select(screen, "Washington, D.C.")
+        await pilot.pause()
+        where = screen.corpus.offset_of(screen.pos)
+        assert where is not None
         await pilot.press("e")
         await pilot.pause()
         from textual.widgets import OptionList
@@ -193,6 +196,10 @@ async def test_fix_a_link_survives_restart(warm_copy):
         await pilot.pause()
         titles = {e.title for e in screen.corpus.entities.values()}
         assert "Washington (state)" in titles and "Washington, D.C." not in titles
+        # The selection stays on the same mention, now the fixed entity (ids and positions re-resolved).
+        assert screen.corpus.offset_of(screen.pos) == where
+        assert screen.corpus.entities[screen.selected].title == "Washington (state)"
+        assert "Washington (state)" in panel(screen)
     app2 = make_app(warm_copy)
     async with app2.run_test(size=(100, 30)) as pilot:
         screen = await ready(app2, pilot)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 
 from textual.app import App
-from textual.binding import Binding
 
 from linker.model import Article
 from tui.commands import GlossCommands
 from tui.messages import EntitiesReady, LoadFailed, Progressed
 from tui.screens.fix import NO_ARTICLE
 from tui.screens.main import MainScreen
+from tui.keys import app_bindings
 from tui.text import visible, wiki_name
 
 
@@ -19,10 +19,7 @@ class GlossApp(App):
     CSS_PATH = "gloss.tcss"
     TITLE = "gloss"
     COMMANDS = App.COMMANDS | {GlossCommands}
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark,f1", "help", "Help", id="help"),
-    ]
+    BINDINGS = app_bindings()  # tui/keys.py
 
     def __init__(self, articles: list[Article], library, paths: list[str] | None = None) -> None:
         super().__init__()

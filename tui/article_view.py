@@ -130,7 +130,7 @@ class ArticleView(ScrollView, can_focus=True):
     def _rewrap(self) -> None:
         width = max(self.scrollable_content_region.width - 1, 10)
         if width != self._wrapped_for:
-            self.lines = wrap(self.text, width)
+            self.lines = wrap(self.shown, width)  # the shown text: the wrap measures what is drawn
             self._wrapped_for = width
             self.virtual_size = Size(width, len(self.lines))
         self._cache.clear()

@@ -6,24 +6,9 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-ACTIONS = [
-    ("Next mention of this entity (n)", "jump(1)"),
-    ("Previous mention of this entity (N)", "jump(-1)"),
-    ("Next entity mention in this source (])", "mention(1)"),
-    ("Previous entity mention in this source ([)", "mention(-1)"),
-    ("Next source (J)", "source(1)"),
-    ("Previous source (K)", "source(-1)"),
-    ("Back to where I jumped from (u)", "back"),
-    ("Entity index (x)", "index"),
-    ("Compare sources on this entity (c)", "compare"),
-    ("Search in this source (/)", "search"),
-    ("Fix this entity's link (e)", "fix"),
-    ("Show the Wikipedia URL (o)", "url"),
-    ("Copy the Wikipedia URL (y)", "copy_url"),
-    ("Show or hide the entity panel (p)", "toggle_panel"),
-    ("Show or hide the source list (s)", "toggle_sources"),
-    ("Help: all keys (?)", "app.help"),
-]
+from tui.keys import palette
+
+ACTIONS = palette()  # tui/keys.py
 
 
 class GlossCommands(Provider):

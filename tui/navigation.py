@@ -60,6 +60,19 @@ class Corpus:
         k = (pos[1] + (1 if forward else -1)) % len(lst)
         return (doc, k)
 
+    def offset_of(self, pos: Pos | None) -> tuple[int, int] | None:
+        """Where a position is in the text (doc index, character offset): survives a relink."""
+        placed = self.mention(pos) if pos else None
+        return (pos[0], placed.mention.start) if placed else None
+
+    def carry(self, spot: tuple[int, int] | None) -> Pos | None:
+        """The position of the mention covering a spot of the text, in this corpus (None: no mention there now)."""
+        if spot is None or not 0 <= spot[0] < len(self.placed):
+            return None
+        pos = self.at_offset(*spot)
+        placed = self.mention(pos) if pos else None
+        return pos if placed and placed.mention.start <= spot[1] < placed.mention.end else None
+
     def at_offset(self, doc: int, offset: int) -> Pos | None:
         """The mention covering or following a character offset."""
         k = bisect_right(self.starts[doc], offset) - 1

@@ -9,17 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS = [
-    ("Reading", [("j / k", "scroll down / up"), ("space / b", "page down / up"), ("g / G", "top / bottom"),
-                 ("J / K", "next / previous source"), ("s", "show or hide the source list"), ("tab", "move between list and article")]),
-    ("Entities", [("] / [", "next / previous entity mention in this source"),
-                  ("n / N  (* / #)", "next / previous mention of the selected entity, across all sources"),
-                  ("u / ctrl+o", "back to where you jumped from"), ("x", "entity index: type to filter, Enter jumps"),
-                  ("c", "compare: every sentence about the entity, by source"), ("e", "fix the link: another page or no article"),
-                  ("o / y", "show / copy the Wikipedia URL"), ("p", "show or hide the entity panel")]),
-    ("Other", [("/", "search in this source"), ("ctrl+p", "command palette: every action by name"),
-               ("? / f1", "this help"), ("q", "quit")]),
-]
+from tui.keys import KEYS, shown
+
 
 
 class HelpScreen(ModalScreen[None]):
@@ -28,11 +19,13 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         t = Text()
         t.append("gloss keys\n", style="bold")
-        for section, keys in KEYS:
-            t.append(f"\n{section}\n", style="bold underline")
-            for k, what in keys:
-                t.append(f"  {k:<16}", style="bold")
-                t.append(f"{what}\n")
+        section = None
+        for key in KEYS:
+            if key.section != section:
+                section = key.section
+                t.append(f"\n{section}\n", style="bold underline")
+            t.append(f"  {shown(key):<16}", style="bold")
+            t.append(f"{key.what}\n")
         t.append("\nEsc, q or ? closes this help.", style="dim")
         with VerticalScroll(id="dialog"):
             yield Static(t)

@@ -6,13 +6,13 @@ import gc
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from linker.model import FAILED, NIL, NOT_CACHED, Entity
 from tui.article_view import ArticleView
+from tui.keys import screen_bindings
 from tui.text import safe_url, visible
 from tui.line_list import LineList
 from tui.messages import EntitiesReady, LoadFailed, Progressed
@@ -30,29 +30,7 @@ def settle_memory() -> None:
 
 
 class MainScreen(Screen):
-    BINDINGS = [
-        Binding("j", "scroll(1)", "Down", show=False, id="scroll_down"),
-        Binding("k", "scroll(-1)", "Up", show=False, id="scroll_up"),
-        Binding("space", "page(1)", "Page down", show=False, id="page_down"),
-        Binding("b", "page(-1)", "Page up", show=False, id="page_up"),
-        Binding("g", "edge(0)", "Top", show=False, id="top"),
-        Binding("G", "edge(1)", "Bottom", show=False, id="bottom"),
-        Binding("J", "source(1)", "Next source", id="next_source"),
-        Binding("K", "source(-1)", "Prev source", show=False, id="prev_source"),
-        Binding("right_square_bracket", "mention(1)", "Next mention", id="next_mention"),
-        Binding("left_square_bracket", "mention(-1)", "Prev mention", show=False, id="prev_mention"),
-        Binding("n,asterisk", "jump(1)", "Next of entity", id="next_of_entity"),
-        Binding("N,number_sign", "jump(-1)", "Prev of entity", show=False, id="prev_of_entity"),
-        Binding("u,ctrl+o", "back", "Back", id="back"),
-        Binding("x", "index", "Index", id="index"),
-        Binding("c", "compare", "Compare", id="compare"),
-        Binding("slash", "search", "Search", id="search"),
-        Binding("e", "fix", "Fix link", show=False, id="fix_link"),
-        Binding("o", "url", "URL", show=False, id="show_url"),
-        Binding("y", "copy_url", "Copy URL", show=False, id="copy_url"),
-        Binding("p", "toggle_panel", "Panel", show=False, id="toggle_panel"),
-        Binding("s", "toggle_sources", "Sources", show=False, id="toggle_sources"),
-    ]
+    BINDINGS = screen_bindings()  # tui/keys.py: one table for bindings, palette, help and README
 
     def __init__(self, articles, library) -> None:
         super().__init__()
@@ -94,7 +72,22 @@ class MainScreen(Screen):
 
     # -- data arriving -------------------------------------------------------------
     def on_entities_ready(self, message: EntitiesReady) -> None:
+        # Positions index the old corpus: carry them over by their place in the text, and the
+        # selection by the entity now at that place (after a fix its id may have changed).
+        old = self.corpus
+        spot = old.offset_of(self.pos)
+        history = [(d, old.offset_of(p), sel) for d, p, sel in self.history]
         self.corpus = Corpus(self.articles, message.entities)
+        self.pos = self.corpus.carry(spot)
+        if self.pos:
+            self.selected = self.corpus.mention(self.pos).entity
+        elif self.selected not in self.corpus.entities:
+            self.selected = None
+        self.history = [
+            (d, pos, self.corpus.mention(pos).entity if pos else (sel if sel in self.corpus.entities else None))
+            for d, spot_, sel in history
+            for pos in [self.corpus.carry(spot_)]
+        ]
         settle_memory()
         self.busy = ""
         self.fill_sources()
