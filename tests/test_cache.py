@@ -17,7 +17,7 @@ import pytest
 
 from cache.bundle import export, import_bundle, read_bundle
 from cache.store import Store
-from tests.conftest import ROOT, SAMPLES, enough_linked, gloss, gloss_proc, warm_linked
+from tests.conftest import ROOT, SAMPLES, enough_linked, gloss, gloss_proc, gold_titles, warm_linked
 
 
 def snapshot(path: Path) -> dict:
@@ -199,8 +199,9 @@ def test_failures_are_not_cached_as_missing_and_a_later_warm_fills_gaps(fresh_wi
     store = Store(cache)
     missing = [k for kind, k, v, _ in store.entries() if kind == "page" and v.get("missing")]
     store.close()
-    assert all("|" in k for k in missing)
-    assert not any(k.endswith(("|Antony Blinken", "|China", "|Wang Yi")) for k in missing)
+    # Only titles the wiki really lacks are cached as missing: never a page of the gold.
+    real = set(gold_titles())
+    assert not [k for k in missing if k.rsplit("|", 1)[-1] in real]
     w.reset()
     code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", cache)
     assert code == 0, err
@@ -249,11 +250,14 @@ def test_offline_under_unshare_and_strace(wiki, warmed, tmp_path):
     # Without --offline and without a network: one clear notice, the cache still serves.
     r = gloss_proc("entities", str(SAMPLES), "--cache-dir", str(tmp_path / "cold"), prefix=["unshare", "-n"], timeout=60)
     assert r.returncode == 0 and r.stderr.count("cannot reach") == 1 and "Traceback" not in r.stderr
-    if shutil.which("strace"):
-        log = tmp_path / "strace.txt"
-        r = gloss_proc("entities", str(SAMPLES), "--offline", "--wiki-api", wiki.url, "--cache-dir", str(warmed), prefix=["strace", "-f", "-e", "trace=connect", "-o", str(log)])
-        assert r.returncode == 0
-        assert "AF_INET" not in log.read_text()
+    if not shutil.which("strace"):
+        pytest.skip("strace is missing: the connect() proof did not run (.ci/run installs it; on CI this fails)")
+    log = tmp_path / "strace.txt"
+    r = gloss_proc("entities", str(SAMPLES), "--offline", "--wiki-api", wiki.url, "--cache-dir", str(warmed), prefix=["strace", "-f", "-e", "trace=connect", "-o", str(log)])
+    assert r.returncode == 0
+    trace = log.read_text()
+    assert "connect(" in trace or "+++ exited" in trace  # strace did trace the run
+    assert "AF_INET" not in trace
 
 
 def test_stale_entries_are_refreshed_by_an_online_warm(fresh_wiki, warm_copy):

@@ -17,7 +17,7 @@ from linker.articles import MAX_BYTES, decode, load_articles
 from linker.model import Article
 from linker.ner import mentions_from_doc
 from linker.pipeline import Linker
-from linker.wiki import MemoryStore, WikiGateway
+from linker.wiki import MemoryStore, WikiGateway, normalize_title
 from tests.conftest import ROOT, SAMPLES, enough_linked, gloss, start_wiki, warm_linked
 from tui.article_view import wrap
 from tui.text import visible
@@ -96,8 +96,21 @@ def test_any_text_loads_annotates_and_renders_as_data(text):
     mentions = mentions_from_doc(article, nlp(article.text))
     for m in mentions:
         assert article.text[m.start:m.end] == m.text
-    entities = Linker(WikiGateway(store=MemoryStore(), offline=True)).link([article], {"x.txt": mentions})
+    # Offline, with a page for every name in the store: the scorer runs on hostile names and contexts too.
+    gateway = WikiGateway(store=MemoryStore(), offline=True)
+    for m in mentions:
+        title = normalize_title(m.text)
+        if title and "|" not in title:
+            gateway.store.set("page", gateway.key(title), {
+                "title": title, "missing": False, "description": "", "extract": f"{title} is a name.", "url": "",
+                "length": 20, "disambiguation": False, "categories": [], "links": [], "aliases": [],
+            })
+    entities = Linker(gateway).link([article], {"x.txt": mentions})
     assert all(e.status in ("nil", "not_cached", "linked") for e in entities)
+    for e in entities:
+        assert 0.0 <= e.confidence <= 1.0
+        if e.title is not None:
+            assert e.status == "linked" and e.summary is not None
     shown = visible(article.text)
     assert len(shown) == len(article.text)
     assert not any(ord(c) < 32 and c != "\n" for c in shown) and "\x1b" not in shown
@@ -152,6 +165,10 @@ def test_odd_pages_huge_extracts_and_self_linking_disambiguation(tmp_path):
     ents = json.loads(out)["entities"]
     zoe = [e for e in ents if e["title"] == "Zoë Ångström-Ñúñez"]
     assert zoe and len(zoe[0]["summary"]["extract"]) <= 20_000
+    # A disambiguation page listing itself offers no page: "Loop" is no article, and nothing links to a list page.
+    loop = [e for e in ents if any(m["text"] == "Loop" for m in e["mentions"])]
+    assert loop and all(e["title"] is None and e["status"] == "nil" for e in loop)
+    assert not any(e["title"] in ("Loop", "Loop (disambiguation)") for e in ents)
 
 
 def test_interrupted_warm_leaves_a_consistent_cache(tmp_path):
@@ -161,9 +178,11 @@ def test_interrupted_warm_leaves_a_consistent_cache(tmp_path):
         proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", str(cache)],
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(6)
+        assert proc.poll() is None, "the warm ended before the signal: nothing was interrupted"
         proc.send_signal(2)
         out, err = proc.communicate(timeout=60)
         assert "Traceback" not in err
+        assert proc.returncode == 130 and "interrupted" in err, (proc.returncode, err)  # the signal landed
         code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", str(cache))
         assert code == 0, err
         assert enough_linked(warm_linked(out))
@@ -201,9 +220,10 @@ def test_interrupted_import_leaves_a_readable_cache_and_can_be_redone(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "cache", "import", str(bundle), "--cache-dir", str(target)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(2.5)
+    assert proc.poll() is None, "the import ended before the signal: nothing was interrupted"
     proc.send_signal(2)
     out, err = proc.communicate(timeout=60)
-    assert "Traceback" not in err
+    assert "Traceback" not in err and proc.returncode == 130, (proc.returncode, err)
     store = Store(target)
     entries = list(store.entries())
     assert all(v.startswith("Title ") for _, _, v, _ in entries)

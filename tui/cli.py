@@ -18,36 +18,24 @@ COMMANDS = ("warm", "entities", "eval", "cache")
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
-def seconds(text: str) -> float:
-    """A timeout: a finite number of seconds over 0 and at most 600."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {safe(text)!r}") from None
-    if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError(f"a timeout must be over 0 and at most 600 seconds, not {safe(text)}")
-    return value
+def bounded(cast, what: str, low: float, high: float, above_low: bool = False):
+    """An argparse type: a number of `what` in a range (NaN and infinities fall outside it)."""
+
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of {what}: {safe(text)!r}") from None
+        if not ((low < value) if above_low else (low <= value)) or not value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be {'over' if above_low else 'at least'} {low:g} and at most {high:g}, not {safe(text)}")
+        return value
+
+    return parse
 
 
-def days(text: str) -> float:
-    """An age: a finite number of days, 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of days: {safe(text)!r}") from None
-    if not 0 <= value <= 36500:
-        raise argparse.ArgumentTypeError(f"an age must be 0 to 36500 days, not {safe(text)}")
-    return value
-
-
-def jobs_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of processes: {safe(text)!r}") from None
-    if not 1 <= value <= 256:
-        raise argparse.ArgumentTypeError(f"--jobs must be 1 to 256, not {value}")
-    return value
+seconds = bounded(float, "seconds", 0, 600, above_low=True)
+days = bounded(float, "days", 0, 36500)
+jobs_count = bounded(int, "processes", 1, 256)
 
 
 def api_url(text: str) -> str:

@@ -61,8 +61,8 @@ KEYS: tuple[Key, ...] = (
     Key("Other", ("/",), "search in this source; / Enter again steps to the next match (match 2/5)",
         (b("slash", "search", "Search", "search", show=True),), (("Search in this source (/)", "search"),)),
     Key("Other", ("ctrl+p",), "command palette: every action by name"),
-    Key("Other", ("?", "f1"), "this help", (b("question_mark,f1", "help", "Help", "help"),), (("Help: all keys (?)", "app.help"),), app=True),
-    Key("Other", ("q",), "quit", (b("q", "quit", "Quit", "quit"),), app=True),
+    Key("Other", ("?", "f1"), "this help", (b("question_mark,f1", "help", "Help", "help", show=True),), (("Help: all keys (?)", "app.help"),), app=True),
+    Key("Other", ("q",), "quit", (b("q", "quit", "Quit", "quit", show=True),), app=True),
 )
 
 
