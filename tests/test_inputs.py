@@ -172,12 +172,15 @@ def test_odd_pages_huge_extracts_and_self_linking_disambiguation(tmp_path):
 
 
 def test_interrupted_warm_leaves_a_consistent_cache(tmp_path):
-    w = start_wiki(latency_ms=150)
+    w = start_wiki(latency_ms=1500)
     cache = tmp_path / "c"
     try:
         proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", str(cache)],
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(6)
+        end = time.monotonic() + 60
+        while w.stats.as_dict()["requests"] < 2 and time.monotonic() < end:  # annotated, now fetching
+            time.sleep(0.1)
+        time.sleep(1.0)
         assert proc.poll() is None, "the warm ended before the signal: nothing was interrupted"
         proc.send_signal(2)
         out, err = proc.communicate(timeout=60)
