@@ -277,14 +277,14 @@ class Scorer:
         name, partial, overlap = name_match(ev.forms, title, aliases)
         types = page_types(rec)
         place = types.get("GPE", 0.0) + types.get("LOC", 0.0) >= 0.5
+        single = all(len(content_tokens(f)) == 1 for f in ev.forms)
         demonym = 0.0
         if ev.label == "NORP" and place:
             # The place's names: title, redirects, and the capitalised words of the page's opening.
             opening = re.findall(r"\b[A-Z][a-z]{3,}\b", rec.get("extract", "")[:200])
             demonym = 1.0 if any(demonym_of(f, title, aliases + opening) for f in ev.forms) else 0.0
             # A place on the people's word's own disambiguation page is the place of that people.
-            demonym = max(demonym, 1.0 if listed and single_word(ev.forms) else 0.0)
-        single = all(len(content_tokens(f)) == 1 for f in ev.forms)
+            demonym = max(demonym, 1.0 if listed and single else 0.0)
         clash = 0.0
         if ev.label == "PERSON" and types.get("PERSON", 0.0) >= 0.5:
             full = [f for f in ev.forms if len(content_tokens(f)) > 1] or ev.forms
@@ -328,10 +328,6 @@ class Scorer:
             out.append(Scored(t, self.model.probability(f), f, self.records[t].get("description", "")))
         out.sort(key=lambda s: (-s.score, s.title))
         return out
-
-
-def single_word(forms) -> bool:
-    return all(len(content_tokens(f)) == 1 for f in forms)
 
 
 def page_length(record: dict) -> int:

@@ -210,7 +210,7 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
     if not spots:
         return per_doc
     records = source.lookup(sorted(spots))
-    out = {doc: list(ms) for doc, ms in per_doc.items()}
+    added: dict[str, list[Mention]] = defaultdict(list)
     for text, places in spots.items():
         rec = records.get(text)
         if not _usable(rec) or rec.get("disambiguation") or squash(base_title(rec["title"])) != squash(text):
@@ -219,11 +219,18 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
         if label not in LABELS:
             continue
         for doc, s, e in places:
-            # A longer name that is a title replaces the shorter names spaCy cut it into.
-            kept = [m for m in out.get(doc, []) if not (s <= m.start and m.end <= e)]
-            out[doc] = kept + [Mention(doc, s, e, text, label)]
-    for ms in out.values():
-        ms.sort(key=lambda m: m.start)
+            added[doc].append(Mention(doc, s, e, text, label))
+    out = {doc: list(ms) for doc, ms in per_doc.items()}
+    for doc, new in added.items():
+        # A longer name that is a title replaces the shorter names spaCy cut it into (one pass per article).
+        new.sort(key=lambda m: m.start)
+        starts = [m.start for m in new]
+        kept = []
+        for m in out.get(doc, []):
+            i = bisect_right(starts, m.start) - 1
+            if not (i >= 0 and new[i].start <= m.start and m.end <= new[i].end):
+                kept.append(m)
+        out[doc] = sorted(kept + new, key=lambda m: m.start)
     return out
 
 

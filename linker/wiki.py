@@ -497,8 +497,8 @@ class WikiGateway:
             "length": length if isinstance(length, int) else len(extract),
             "disambiguation": disambiguation,
             "categories": [str(c.get("title", "")).split(":", 1)[-1] for c in _items(page.get("categories"))],
-            "links": [str(c.get("title")) for c in _items(page.get("links")) if c.get("ns", 0) == 0 and c.get("title")] if disambiguation else [],
-            "aliases": [str(c.get("title")) for c in _items(page.get("redirects"))][:500],
+            "links": [],  # a disambiguation page's entries come from _add_links, for all batches at once
+            "aliases": [],  # redirects are not asked for: each asked name maps through the answer's `redirects`
         }
 
     # -- search ----------------------------------------------------------------------
