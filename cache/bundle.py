@@ -68,6 +68,8 @@ def _valid_value(kind: str, value) -> bool:
         return isinstance(value, list) and all(isinstance(m, dict) and isinstance(m.get("start"), int) and isinstance(m.get("end"), int) for m in value)
     if kind == "corpus":
         return isinstance(value, dict) and isinstance(value.get("entities"), list)
+    if kind == "article":  # an article record, or an index entry naming one
+        return isinstance(value, str) or (isinstance(value, dict) and isinstance(value.get("id"), str) and isinstance(value.get("text"), str))
     if kind == "override":
         return isinstance(value, dict) and all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items())
     return False

@@ -18,7 +18,7 @@ import diskcache
 from diskcache.core import MODE_BINARY, MODE_RAW
 
 MARKER = "GLOSS-CACHE"  # gloss's own cache directories carry it; 'cache clear' touches no other
-KINDS = ("site", "page", "alias", "search", "annotation", "corpus", "override")
+KINDS = ("site", "page", "alias", "search", "annotation", "corpus", "override", "article")
 
 
 class CacheError(RuntimeError):
@@ -113,10 +113,12 @@ class Store:
                 keys.append(full)
         return keys
 
-    def entries(self):
-        """Yield (kind, key, value, time) for every readable entry."""
+    def entries(self, kinds: tuple[str, ...] | None = None):
+        """Yield (kind, key, value, time) for every readable entry (of these kinds only, if given)."""
         for full in self._keys():
             kind, key = full.split(":", 1)
+            if kinds is not None and kind not in kinds:
+                continue
             got = self.get(kind, key)
             if got is not None:
                 yield kind, key, got[0], got[1]

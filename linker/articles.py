@@ -1,7 +1,7 @@
 """Reading articles from files and folders, refusing bad input with a reason.
 
-A PATH is a file or a folder; folders contribute their ``.txt`` and ``.md``
-files (not recursively following symlinks).  Every file that cannot be used
+A PATH is a file or a folder; folders contribute their ``.txt``, ``.md`` and
+``.html`` files (not recursively following symlinks).  Every file that cannot be used
 comes back as a one-line :class:`Problem` and the others still load.
 """
 
@@ -16,7 +16,8 @@ from pathlib import Path
 
 from linker.model import Article
 
-SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+SUFFIXES = (".txt", ".md", *HTML_SUFFIXES)
 MAX_BYTES = 5 * 1024 * 1024
 MAX_FILES = 20_000
 METADATA = "sources.json"
@@ -72,8 +73,8 @@ def _metadata(folder: Path) -> dict:
         return {}
 
 
-def read_article(path: Path, meta: dict | None = None) -> tuple[Article | None, str]:
-    """Read one file; returns (article, note) or (None, reason)."""
+def read_bytes(path: Path) -> tuple[bytes | None, str]:
+    """A regular file's bytes, at most MAX_BYTES; returns (data, "") or (None, reason)."""
     try:
         # Non-blocking open, then a look at what it is: a FIFO or device named x.txt never hangs us.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
@@ -89,17 +90,37 @@ def read_article(path: Path, meta: dict | None = None) -> tuple[Article | None, 
                 return None, f"too large (over {MAX_BYTES / 1e6:.0f} MB, the limit)"
         finally:
             os.close(fd)
+    except FileNotFoundError:
+        return None, "no such file"
     except PermissionError:
         return None, "permission denied"
     except OSError as err:
         return None, f"cannot read ({err.strerror or err})"
+    return data, ""
+
+
+def read_article(path: Path, meta: dict | None = None) -> tuple[Article | None, str]:
+    """Read one file; returns (article, note) or (None, reason).  A saved web page (.html)
+    gives its main text (the page's declared charset respected)."""
+    data, reason = read_bytes(path)
+    if data is None:
+        return None, reason
+    info = (meta or {}).get(path.name, {})
+    if path.suffix.lower() in HTML_SUFFIXES:
+        from linker.web import FetchError, decode_html, extract
+
+        try:
+            page = extract(decode_html(data))
+        except FetchError as err:
+            return None, str(err)
+        title = str(info.get("title") or page.title or path.stem)
+        return Article(doc=path.name, text=page.text, title=title, outlet=str(info.get("outlet") or page.site), path=str(path)), ""
     text, note = decode(data)
     if text is None:
         return None, note
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         return None, "empty file"
-    info = (meta or {}).get(path.name, {})
     title = str(info.get("title") or _title_from_text(text) or path.stem)
     return Article(doc=path.name, text=text, title=title, outlet=str(info.get("outlet") or ""), path=str(path)), note
 

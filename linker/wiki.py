@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linker import __version__
+from linker.http import TooLarge, TooSlow, plain_headers, read_bounded
 
 DEFAULT_API = "https://en.wikipedia.org/w/api.php"
 USER_AGENT = f"gloss/{__version__} (terminal news reader; https://github.com/gloss-reader/gloss)"
@@ -138,24 +139,12 @@ def _make_client(api_url: str, language: str, timeout: float, counters: Counters
             deadline = time.monotonic() + timeout
             try:
                 with self._client.stream("GET", url, params=params, headers={"Accept-Encoding": "gzip, deflate"}) as r:
-                    coding = r.headers.get("Content-Encoding", "identity").strip().lower()
-                    unpack = zlib.decompressobj(47 if coding == "gzip" else 15) if coding in ("gzip", "deflate") else None
-                    body = bytearray()
-                    for chunk in r.iter_raw():
-                        while chunk:
-                            if unpack is None:
-                                body += chunk
-                                chunk = b""
-                            else:
-                                # Never more than the cap unpacked at once: a bomb is refused while it streams.
-                                body += unpack.decompress(chunk, MAX_ANSWER_BYTES + 1 - len(body))
-                                chunk = unpack.unconsumed_tail
-                            if len(body) > MAX_ANSWER_BYTES:
-                                raise wikipediaapi.WikiInvalidJsonError(url)
-                        if time.monotonic() > deadline:
-                            raise wikipediaapi.WikiHttpTimeoutError(url)
-                    headers = {k: v for k, v in r.headers.items() if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")}
-                    return httpx.Response(r.status_code, headers=headers, content=bytes(body), request=r.request)
+                    body = read_bounded(r, MAX_ANSWER_BYTES, deadline)
+                    return httpx.Response(r.status_code, headers=plain_headers(r), content=body, request=r.request)
+            except TooLarge as err:
+                raise wikipediaapi.WikiInvalidJsonError(url) from err
+            except TooSlow as err:
+                raise wikipediaapi.WikiHttpTimeoutError(url) from err
             except zlib.error as err:
                 raise wikipediaapi.WikiInvalidJsonError(url) from err
             except httpx.TimeoutException as err:

@@ -21,14 +21,44 @@ class GlossApp(App):
     COMMANDS = App.COMMANDS | {GlossCommands}
     BINDINGS = app_bindings()  # tui/keys.py
 
-    def __init__(self, articles: list[Article], library, paths: list[str] | None = None) -> None:
+    def __init__(self, articles: list[Article], library, paths: list[str] | None = None, stories: list | None = None) -> None:
         super().__init__()
         self.articles = articles
         self.library = library
         self.paths = paths or ["PATH"]
+        self.stories = stories or []
 
     def on_mount(self) -> None:
+        if self.stories and not self.articles:
+            from tui.screens.stories import StoriesScreen
+
+            self.push_screen(StoriesScreen(self.stories))
+        else:
+            self.push_screen(MainScreen(self.articles, self.library))
+
+    def open_story(self, story) -> None:
+        """Read one story: its stored articles in the main screen."""
+        from cache.archive import Archive, record_article
+
+        archive = Archive(self.library.store)
+        articles = [record_article(r) for r in (archive.get(i.id) for i in story.items) if r is not None]
+        if not articles:
+            self.notify("the articles of this story are no longer in the cache", severity="warning")
+            return
+        self.articles = articles
+        self.paths = [f"story:{story.id}"]
         self.push_screen(MainScreen(self.articles, self.library))
+
+    def action_stories(self) -> None:
+        from tui.screens.stories import StoriesScreen
+
+        if not self.stories:
+            self.notify("no stories: gloss was opened on files (add articles with 'gloss add', then run gloss without PATH)")
+            return
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, StoriesScreen):
+            self.pop_screen()
+        if not isinstance(self.screen, StoriesScreen):
+            self.push_screen(StoriesScreen(self.stories))
 
     def on_resize(self, event) -> None:
         self.set_class(event.size.width < 100, "-narrow")

@@ -14,7 +14,7 @@ from pathlib import Path
 from linker.wiki import DEFAULT_API
 from tui.text import safe
 
-COMMANDS = ("warm", "entities", "eval", "cache")
+COMMANDS = ("add", "stories", "story", "warm", "entities", "eval", "cache")
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
@@ -67,12 +67,28 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
         p = argparse.ArgumentParser(
             prog="gloss",
             description="Read several articles on one story, with every named entity linked to Wikipedia.",
-            epilog="Other commands: gloss warm | entities | eval | cache  (gloss COMMAND --help)",
+            epilog="Other commands: gloss add | stories | story | warm | entities | eval | cache  (gloss COMMAND --help)",
         )
-        p.add_argument("paths", nargs="*", metavar="PATH", help="article files or folders (.txt, .md); default: the samples")
+        p.add_argument(
+            "paths", nargs="*", metavar="PATH",
+            help="article files or folders (.txt, .md, .html), or story:ID; default: the stories added with 'gloss add', else the samples",
+        )
+    elif command == "add":
+        p = argparse.ArgumentParser(
+            prog="gloss add",
+            description="Fetch articles into the cache, to read (offline too) and group into stories: links to web pages, "
+            "RSS or Atom feeds (URL or file; every entry's page is fetched), saved .html pages.",
+        )
+        p.add_argument("paths", nargs="+", metavar="SOURCE", help="URL, feed, or saved page")
+    elif command == "stories":
+        p = argparse.ArgumentParser(prog="gloss stories", description="List the stories of the articles added with 'gloss add'.")
+        p.add_argument("--json", action="store_true", help="print JSON")
+    elif command == "story":
+        p = argparse.ArgumentParser(prog="gloss story", description="Open one story (an ID from 'gloss stories') in the reader.")
+        p.add_argument("story", metavar="ID")
     elif command == "warm":
         p = argparse.ArgumentParser(prog="gloss warm", description="Annotate and link articles and fetch every summary into the cache, for reading offline later.")
-        p.add_argument("paths", nargs="+", metavar="PATH")
+        p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or story:ID")
         p.add_argument("--jobs", type=jobs_count, default=os.cpu_count() or 1, metavar="N", help="processes for annotation (default: all cores)")
     elif command == "entities":
         p = argparse.ArgumentParser(prog="gloss entities", description="List the linked entities of articles.")
@@ -121,13 +137,56 @@ def open_library(args, store, refresh_stale: bool = False):
     )
 
 
-def load(paths: list[str]):
+def load(paths: list[str], args=None):
+    """The articles of PATHs; ``story:ID`` names a story of the articles added with 'gloss add'."""
     from linker.articles import load_articles
 
-    articles, problems = load_articles(paths)
+    files = [p for p in paths if not p.startswith("story:")]
+    articles, problems = load_articles(files) if files else ([], [])
     for p in problems:
         print(f"gloss: {safe(p)}", file=sys.stderr)
+    for p in paths:
+        if p.startswith("story:"):
+            story = find_story(args, p[len("story:"):])
+            if story is not None:
+                articles.extend(story_articles(args, story))
     return articles
+
+
+def stored_stories(args, store=None, quiet: bool = False):
+    """The stories of the stored articles (their names found by spaCy, cached per article)."""
+    from cache.archive import Archive, record_article
+    from linker.stories import Item, group
+
+    store = store or open_store(args)
+    records = Archive(store).records()
+    if not records:
+        return []
+    lib = open_library(args, store)
+    articles = [record_article(r) for r in records]
+    todo = sum(1 for a in articles if lib.cached_mentions(a) is None)
+    if todo and not quiet:
+        print(f"gloss: finding the names in {todo} new article{'s' if todo != 1 else ''}...", file=sys.stderr)
+    per_doc, _ = lib.mentions(articles)
+    items = [Item(r["id"], r.get("title") or "", r.get("site") or "", r.get("date") or "", per_doc.get(r["id"], [])) for r in records]
+    return group(items)
+
+
+def find_story(args, ident: str):
+    stories = stored_stories(args, quiet=True)
+    found = [s for s in stories if s.id.startswith(ident.strip().lower())] if ident.strip() else []
+    if len(found) != 1:
+        what = "no story" if not found else f"{len(found)} stories"
+        fail(f"{what} with the id {ident!r}" + (": 'gloss stories' lists them" if stories else ": none stored yet; add some with 'gloss add URL...'"))
+        return None
+    return found[0]
+
+
+def story_articles(args, story):
+    from cache.archive import Archive, record_article
+
+    archive = Archive(open_store(args))
+    return [record_article(r) for r in (archive.get(i.id) for i in story.items) if r is not None]
 
 
 def entities_json(articles, outcome) -> dict:
@@ -152,7 +211,7 @@ def entities_json(articles, outcome) -> dict:
 
 
 def cmd_entities(args) -> int:
-    articles = load(args.paths)
+    articles = load(args.paths, args)
     if not articles:
         return fail("no readable articles")
     lib = open_library(args, open_store(args))
@@ -175,7 +234,7 @@ def cmd_eval(args) -> int:
         gold = read_gold(args.gold)
     except GoldError as err:
         return fail(str(err))
-    articles = load(args.paths)
+    articles = load(args.paths, args)
     if not articles:
         return fail("no readable articles")
     lib = open_library(args, open_store(args))
@@ -217,7 +276,7 @@ def cmd_warm(args) -> int:
 
     from linker.model import FAILED, LINKED, NOT_CACHED
 
-    articles = load(args.paths)
+    articles = load(args.paths, args)
     if not articles:
         return fail("no readable articles")
     store = open_store(args)
@@ -250,6 +309,59 @@ def cmd_warm(args) -> int:
         print(f"gloss: {len(failed)} entities could not be linked now ({names}); run gloss warm again later", file=sys.stderr)
         return 1
     return 1 if c.failures else 0
+
+
+def cmd_add(args) -> int:
+    from cache.archive import Archive, add_sources
+    from linker.web import Fetcher
+
+    if args.offline:
+        return fail("gloss add fetches from the network, and --offline forbids it: nothing added (a saved page opens directly: gloss PAGE.html)")
+    store = open_store(args)
+    archive = Archive(store)
+    fetcher = Fetcher(timeout=args.timeout)
+    try:
+        reports = add_sources(args.paths, archive, fetcher, say=lambda line: print(f"  {safe(line)}"))
+    finally:
+        fetcher.close()
+    added = sum(len(r.added) for r in reports)
+    known = sum(len(r.known) for r in reports)
+    failed = 0
+    for r in reports:
+        if r.error:
+            failed += 1
+            print(f"gloss: {safe(r.source)}: {safe(r.error)}", file=sys.stderr)
+        for line in r.failures:
+            failed += 1
+            print(f"gloss: {safe(r.source)}: {safe(line)}", file=sys.stderr)
+    print(f"added {added} article{'s' if added != 1 else ''}, {known} already stored, {failed} failed; requests {fetcher.requests}")
+    if added:
+        stories = stored_stories(args, store)
+        print(f"{len(stories)} stories: gloss stories")
+    return 1 if failed else 0
+
+
+def cmd_stories(args) -> int:
+    stories = stored_stories(args)
+    if args.json:
+        print(json.dumps([s.to_json() for s in stories], ensure_ascii=False, indent=1))
+        return 0
+    if not stories:
+        print("no stories yet: add articles with 'gloss add URL|FEED|PAGE.html ...'")
+        return 0
+    for s in stories:
+        first, last = s.dates
+        when = first if first == last else f"{first} to {last}"
+        print(f"{s.id}  {safe(s.title[:70])}")
+        print(f"        {len(s.items)} article{'s' if len(s.items) != 1 else ''}, {when or 'undated'}; {safe(', '.join(s.sites[:4])) or 'no site names'}")
+        print(f"        {safe(', '.join(s.entities))}")
+    print("open one: gloss story ID")
+    return 0
+
+
+def cmd_story(args) -> int:
+    args.paths = [f"story:{args.story}"]
+    return cmd_read(args)
 
 
 def cmd_cache(args) -> int:
@@ -315,7 +427,7 @@ def needed_keys(args, store, paths):
     """The cache keys the given articles read, found by reading them offline (None: refused)."""
     from linker.model import NOT_CACHED
 
-    articles = load(paths)
+    articles = load(paths, args)
     if not articles:
         fail("no readable articles")
         return None
@@ -333,8 +445,8 @@ def needed_keys(args, store, paths):
         def set(self, kind, key, value, when=None):
             self.inner.set(kind, key, value, when)
 
-        def entries(self):
-            return self.inner.entries()
+        def entries(self, kinds=None):
+            return self.inner.entries(kinds)
 
     rec = Recorder(store)
     args.offline = True
@@ -351,20 +463,24 @@ def needed_keys(args, store, paths):
         return None
     for a in articles:
         rec.keys.add(("annotation", lib.annotation_key(a)))
-    rec.keys.update((k, key) for k, key, _, _ in store.entries() if k in ("override", "site"))
+    rec.keys.update((k, key) for k, key, _, _ in store.entries(kinds=("override", "site")))
+    from cache.archive import Archive
+
+    rec.keys |= Archive(store).keys_of(a.doc for a in articles)  # a story's articles travel with it
     return rec.keys
 
 
 def cmd_read(args) -> int:
-    paths = args.paths or [str(SAMPLES)]
     from tui.app import GlossApp
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         return fail("the reader needs a terminal (stdin and stdout); to print entities instead: gloss entities PATH...")
-    articles = load(paths)
-    if not articles:
-        return fail("no readable articles to open")
     store = open_store(args)
+    stories = [] if args.paths else stored_stories(args, store)
+    paths = args.paths or ([] if stories else [str(SAMPLES)])
+    articles = load(paths, args) if paths else []
+    if not articles and not stories:
+        return fail("no readable articles to open")
     lib = open_library(args, store)
     import asyncio
 
@@ -372,7 +488,7 @@ def cmd_read(args) -> int:
     # spaCy thread still annotating (it cannot be interrupted), keeping a core busy.
     loop = asyncio.new_event_loop()
     try:
-        loop.run_until_complete(GlossApp(articles, lib, paths).run_async())
+        loop.run_until_complete(GlossApp(articles, lib, paths, stories).run_async())
     finally:
         if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
             # What it cached so far is whole (one write per article); the rest is done next time.
@@ -391,7 +507,10 @@ def main(argv: list[str] | None = None) -> int:
     from cache.store import CacheError
     from linker.ner import ModelError
 
-    handler = {"warm": cmd_warm, "entities": cmd_entities, "eval": cmd_eval, "cache": cmd_cache, None: cmd_read}[command]
+    handler = {
+        "add": cmd_add, "stories": cmd_stories, "story": cmd_story, "warm": cmd_warm,
+        "entities": cmd_entities, "eval": cmd_eval, "cache": cmd_cache, None: cmd_read,
+    }[command]
     try:
         return handler(args)
     except (CacheError, ModelError) as err:

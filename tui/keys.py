@@ -60,6 +60,8 @@ KEYS: tuple[Key, ...] = (
         (("Show or hide the entity panel (p)", "toggle_panel"),)),
     Key("Other", ("/",), "search in this source; / Enter again steps to the next match (match 2/5)",
         (b("slash", "search", "Search", "search", show=True),), (("Search in this source (/)", "search"),)),
+    Key("Other", ("S",), "stories: back to the list of stories (the first screen when gloss opens without PATH after 'gloss add')",
+        (b("S", "stories", "Stories", "stories"),), (("Back to the stories (S)", "app.stories"),), app=True),
     Key("Other", ("ctrl+p",), "command palette: every action by name"),
     Key("Other", ("?", "f1"), "this help", (b("question_mark,f1", "help", "Help", "help", show=True),), (("Help: all keys (?)", "app.help"),), app=True),
     Key("Other", ("q",), "quit", (b("q", "quit", "Quit", "quit", show=True),), app=True),

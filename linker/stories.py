@@ -1,0 +1,159 @@
+"""Stories: stored articles grouped by the entities they share and their dates.
+
+This is single-pass clustering as in topic detection and tracking: articles are
+taken in date order, each is a vector of the names spaCy found in it (weighted by
+how rare the name is in the whole archive, tf-idf), and it joins the story whose
+centroid it is most similar to (cosine), if that is similar enough and the story
+was still running near the article's date; otherwise it starts a story.  Only
+stories sharing a name with the article are compared (an inverted index), so the
+work grows with the archive, not with its square.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from linker.model import Mention
+
+LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW")
+SIMILAR = 0.2  # cosine to a story's centroid needed to join it
+WINDOW_DAYS = 14  # an article joins a story whose latest article is at most this much older or newer
+_ARTICLE = re.compile(r"^(the|a|an)\s+", re.I)
+
+
+@dataclass
+class Item:
+    """What grouping needs of one article."""
+
+    id: str
+    title: str
+    site: str
+    date: str  # ISO date or ""
+    mentions: list[Mention]
+
+
+@dataclass
+class Story:
+    id: str
+    items: list[Item]
+    entities: list[str]  # the most telling names, as written
+    title: str
+    vector: dict[str, float] = field(default_factory=dict, repr=False)
+
+    @property
+    def dates(self) -> tuple[str, str]:
+        ds = sorted(i.date for i in self.items if i.date)
+        return (ds[0], ds[-1]) if ds else ("", "")
+
+    @property
+    def sites(self) -> list[str]:
+        return sorted({i.site for i in self.items if i.site})
+
+    def to_json(self) -> dict:
+        first, last = self.dates
+        return {
+            "id": self.id,
+            "title": self.title,
+            "articles": [{"id": i.id, "title": i.title, "site": i.site, "date": i.date} for i in self.items],
+            "sites": self.sites,
+            "first": first,
+            "last": last,
+            "entities": self.entities,
+        }
+
+
+def name_key(text: str, label: str) -> str:
+    """The form two articles share for one name: case, articles and possessives aside;
+    a person's surname (the form a second reference uses)."""
+    t = _ARTICLE.sub("", " ".join(text.replace("’", "'").split()))
+    t = re.sub(r"'s?$", "", t).strip(" .,'\"")
+    if label == "PERSON" and " " in t:
+        t = t.rsplit(" ", 1)[1]
+    return t.casefold()
+
+
+def _day(iso: str) -> int | None:
+    try:
+        return date.fromisoformat(iso[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def group(items: list[Item]) -> list[Story]:
+    """Group articles into stories; stories come out newest first."""
+    counts: dict[str, Counter] = {}
+    shown: dict[str, Counter] = defaultdict(Counter)
+    df: Counter = Counter()
+    for it in items:
+        c = Counter()
+        for m in it.mentions:
+            if m.label in LABELS:
+                k = name_key(m.text, m.label)
+                if len(k) > 1:
+                    c[k] += 1
+                    shown[k][m.text] += 1
+        counts[it.id] = c
+        df.update(c.keys())
+    n = len(items)
+    idf = {k: math.log((n + 1) / (d + 1)) + 1.0 for k, d in df.items()}
+
+    def vector(it: Item) -> dict[str, float]:
+        v = {k: (1.0 + math.log(tf)) * idf[k] for k, tf in counts[it.id].items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        return {k: x / norm for k, x in v.items()}
+
+    order = sorted(items, key=lambda it: (it.date or "9999", it.id))
+    clusters: list[dict] = []  # {"items", "sum", "norm2", "last"}
+    # name -> the clusters that have it (insertion-ordered); a cluster whose latest article is out
+    # of the window is dropped from a list when met, since articles come in date order.
+    index: dict[str, dict[int, None]] = defaultdict(dict)
+    for it in order:
+        v = vector(it)
+        day = _day(it.date)
+        best, best_sim = None, SIMILAR
+        seen: set[int] = set()
+        for k in v:
+            stale = []
+            for ci in index[k]:
+                if ci in seen:
+                    continue
+                seen.add(ci)
+                c = clusters[ci]
+                if day is not None and c["last"] is not None and abs(day - c["last"]) > WINDOW_DAYS:
+                    stale.append(ci)
+                    continue
+                dot = sum(x * c["sum"].get(key, 0.0) for key, x in v.items())
+                sim = dot / math.sqrt(c["norm2"]) if c["norm2"] else 0.0
+                if sim >= best_sim:
+                    best, best_sim = ci, sim
+            for ci in stale:
+                del index[k][ci]
+        if best is None:
+            clusters.append({"items": [], "sum": {}, "norm2": 0.0, "last": None})
+            best = len(clusters) - 1
+        c = clusters[best]
+        c["items"].append(it)
+        for k, x in v.items():
+            old = c["sum"].get(k, 0.0)
+            c["sum"][k] = old + x
+            c["norm2"] += (old + x) ** 2 - old**2
+            index[k][best] = None
+        if day is not None:
+            c["last"] = day if c["last"] is None else max(c["last"], day)
+    stories = []
+    for c in clusters:
+        members = c["items"]
+        top = sorted(c["sum"].items(), key=lambda kv: (-kv[1], kv[0]))[:6]
+        names = [shown[k].most_common(1)[0][0] for k, _ in top]
+        norm = math.sqrt(c["norm2"]) or 1.0
+        central = max(members, key=lambda it: (sum(x * c["sum"].get(k, 0.0) for k, x in vector(it).items()) / norm, it.id))
+        first = min(members, key=lambda it: (it.date or "9999", it.id))
+        sid = hashlib.sha256(first.id.encode()).hexdigest()[:6]
+        stories.append(Story(sid, sorted(members, key=lambda it: (it.date or "9999", it.id)), names, central.title, c["sum"]))
+    stories.sort(key=lambda s: (s.dates[1], len(s.items)), reverse=True)
+    return stories

@@ -1,0 +1,238 @@
+"""Real news in: web pages, feeds and links from a local news site, grouped into stories."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from difflib import SequenceMatcher
+
+import pytest
+
+from tests.conftest import gloss
+from tests.news_site import BOILERPLATE, Story, serve
+
+
+@pytest.fixture(scope="module")
+def site():
+    server, s = serve(slow_seconds=6.0)
+    yield s
+    server.shutdown()
+
+
+def kept(want: str, got: str) -> tuple[float, float]:
+    """(share of the article's characters found in the extraction, share of the extraction that is article)."""
+    want, got = " ".join(want.split()), " ".join(got.split())
+    same = sum(b.size for b in SequenceMatcher(None, want, got, autojunk=False).get_matching_blocks())
+    return same / len(want), same / max(1, len(got))
+
+
+def stored(cache) -> list[dict]:
+    from cache.archive import Archive
+    from cache.store import Store
+
+    store = Store(cache)
+    try:
+        return Archive(store).records()
+    finally:
+        store.close()
+
+
+def story_of(site, record: dict) -> Story:
+    """The site's story an extracted article is (by its text)."""
+    return max(site.stories, key=lambda s: kept(s.text, record["text"])[0])
+
+
+def test_wrapped_pages_give_the_article_text_and_its_metadata(site):
+    from linker.web import Fetcher, decode_html, extract
+
+    fetcher = Fetcher(timeout=10)
+    worst = 1.0
+    for s in site.stories:
+        page = fetcher.get(f"{site.base}/{s.slug}.html")
+        got = extract(decode_html(page.body, page.charset), page.url)
+        recall, precision = kept(s.text, got.text)
+        worst = min(worst, recall, precision)
+        assert recall >= 0.98 and precision >= 0.98, (s.slug, recall, precision)
+        lines = got.text.splitlines()
+        assert not [line for line in lines if any(b.lower() in line.lower() for b in BOILERPLATE)], s.slug
+        assert got.title == s.title and got.date == s.date and got.site and got.author
+    print(f"\nextraction: worst share of characters kept {worst:.4f} over {len(site.stories)} wrapped articles")
+
+
+@pytest.mark.parametrize("path, story", [("latin1.html", "football"), ("cp1252.html", "samples"), ("broken.html", "samples")])
+def test_declared_charsets_and_broken_html(site, path, story):
+    """Latin-1 declared only in the HTTP header, Windows-1252 only in <meta>; unclosed tags."""
+    from linker.web import Fetcher, decode_html, extract
+
+    page = Fetcher().get(f"{site.base}/{path}")
+    got = extract(decode_html(page.body, page.charset), page.url)
+    best = max((s for s in site.stories if s.story == story), key=lambda s: kept(s.text, got.text)[0])
+    recall, precision = kept(best.text, got.text)
+    assert recall >= 0.98 and precision >= 0.98, (path, recall, precision)
+    assert "\ufffd" not in got.text and "Ã" not in got.text  # no mojibake
+
+
+def test_a_mixed_feed_becomes_whole_unmixed_stories(site, tmp_path):
+    cache = tmp_path / "cache"
+    code, out, err = gloss("add", f"{site.base}/feed.rss", "--cache-dir", str(cache))
+    assert code == 0, err
+    records = stored(cache)
+    assert len(records) == len(site.stories)
+    code, out, _ = gloss("stories", "--json", "--cache-dir", str(cache))
+    stories = json.loads(out)
+    truth = {r["id"]: story_of(site, r).story for r in records}
+    groups = [{truth[a["id"]] for a in s["articles"]} for s in stories]
+    assert all(len(g) == 1 for g in groups), groups  # unmixed
+    assert sorted(next(iter(g)) for g in groups) == sorted({s.story for s in site.stories})  # whole: one story each
+    for s in stories:
+        assert s["title"] and s["sites"] and s["first"] and s["entities"]
+    # The feed's missing and malformed dates were filled from the pages.
+    assert all(r["date"] for r in records)
+    code, text, _ = gloss("stories", "--cache-dir", str(cache))
+    assert all(s["id"] in text for s in stories) and "articles" in text
+
+
+def test_the_same_article_by_another_way_is_kept_once(site, tmp_path):
+    """By feed, by Atom, by a feed with full content, by a tracking link, by redirect: one copy each."""
+    cache = tmp_path / "cache"
+    gloss("add", f"{site.base}/feed.rss", "--cache-dir", str(cache))
+    n = len(stored(cache))
+    before = dict(site.hits)
+    code, out, err = gloss(
+        "add", f"{site.base}/feed.atom", f"{site.base}/full.rss", f"{site.base}/{site.stories[0].slug}.html?utm_source=feed#top",
+        f"{site.base}/moved.html", "--cache-dir", str(cache),
+    )
+    assert code == 0, err
+    assert "added 0 articles" in out
+    assert len(stored(cache)) == n
+    # Pages already stored by their link are not fetched again.
+    assert site.hits.get(f"/{site.stories[0].slug}.html", 0) == before.get(f"/{site.stories[0].slug}.html", 0)
+
+
+def test_a_full_content_feed_needs_no_page_fetches(site, tmp_path):
+    cache = tmp_path / "cache"
+    before = sum(n for p, n in site.hits.items() if p.startswith(("/world/", "/tech/", "/sport/")))
+    code, out, err = gloss("add", f"{site.base}/full.rss", "--cache-dir", str(cache))
+    assert code == 0, err
+    after = sum(n for p, n in site.hits.items() if p.startswith(("/world/", "/tech/", "/sport/")))
+    assert after == before
+    records = stored(cache)
+    assert len(records) == len(site.stories)
+    for r in records:
+        assert kept(story_of(site, r).text, r["text"])[0] >= 0.98
+
+
+def test_every_failure_is_one_line_and_the_others_carry_on(site, tmp_path):
+    cache = tmp_path / "cache"
+    bad = {
+        "missing.html": "HTTP 404",
+        "error.html": "HTTP 500",
+        "slow.html": "timed out",
+        "loop0": "redirect loop",
+        "huge.html": "too large",
+        "private/page.html": "robots.txt",
+        "picture.png": "not a web page",
+        "empty.html": "no article text",
+    }
+    good = f"{site.base}/{site.stories[5].slug}.html"
+    code, out, err = gloss("add", *(f"{site.base}/{p}" for p in bad), good, "--timeout", "2", "--cache-dir", str(cache))
+    assert code == 1
+    lines = err.strip().splitlines()
+    for path, reason in bad.items():
+        mine = [line for line in lines if f"/{path}:" in line]
+        assert len(mine) == 1 and reason in mine[0], (path, mine)
+    assert "Traceback" not in err
+    records = stored(cache)
+    assert [r["url"] for r in records] == [good]  # nothing half-fetched is stored
+
+
+def test_fetching_is_polite(site, tmp_path):
+    cache = tmp_path / "cache"
+    gloss("add", f"{site.base}/feed.rss", "--cache-dir", str(cache))
+    assert site.user_agents and all(ua.startswith("gloss/") for ua in site.user_agents)
+    assert site.max_in_flight <= 2
+    assert site.hits["/robots.txt"] >= 1
+
+
+def test_offline_add_refuses_and_stores_nothing(site, tmp_path):
+    cache = tmp_path / "cache"
+    code, out, err = gloss("add", f"{site.base}/feed.rss", "--offline", "--cache-dir", str(cache))
+    assert code == 2 and "--offline" in err and "nothing added" in err
+    assert not (cache / "cache.db").exists() or stored(cache) == []
+
+
+def test_saved_pages_open_directly_and_add(site, tmp_path):
+    from linker.articles import load_articles
+    from linker.web import Fetcher
+
+    s = site.stories[6]
+    saved = tmp_path / "saved page.html"
+    saved.write_bytes(Fetcher().get(f"{site.base}/{s.slug}.html").body)
+    articles, problems = load_articles([tmp_path])
+    assert not problems and len(articles) == 1
+    assert articles[0].title == s.title and kept(s.text, articles[0].text)[0] >= 0.98
+    cache = tmp_path / "cache"
+    code, out, err = gloss("add", str(saved), "--cache-dir", str(cache))
+    assert code == 0, err
+    (blank := tmp_path / "blank.html").write_text("<html><body><nav>Home</nav></body></html>")
+    code, out, err = gloss("add", str(blank), str(tmp_path / "nowhere.html"), "--cache-dir", str(cache))
+    assert code == 1 and "blank.html: no article text" in err and "nowhere.html: no such file" in err
+
+
+def test_a_story_travels_in_a_bundle_and_reads_offline(site, wiki, tmp_path):
+    here, there = tmp_path / "here", tmp_path / "there"
+    gloss("add", f"{site.base}/feed.rss", "--cache-dir", str(here), check=True)
+    stories = json.loads(gloss("stories", "--json", "--cache-dir", str(here))[1])
+    story = next(s for s in stories if len(s["articles"]) == 5 and "Blinken" in " ".join(s["entities"]))
+    gloss("warm", f"story:{story['id']}", "--wiki-api", wiki.url, "--cache-dir", str(here), check=True)
+    bundle = tmp_path / "story.gloss"
+    code, out, err = gloss("cache", "export", str(bundle), f"story:{story['id']}", "--wiki-api", wiki.url, "--cache-dir", str(here))
+    assert code == 0, err
+    shutil.rmtree(here)  # the other machine has only the bundle
+    gloss("cache", "import", str(bundle), "--cache-dir", str(there), check=True)
+    again = json.loads(gloss("stories", "--json", "--cache-dir", str(there), "--offline")[1])
+    assert [s["id"] for s in again] == [story["id"]] and len(again[0]["articles"]) == 5
+    code, out, err = gloss("entities", f"story:{story['id']}", "--json", "--offline", "--wiki-api", wiki.url, "--cache-dir", str(there))
+    assert code == 0, err
+    data = json.loads(out)
+    assert len(data["articles"]) == 5
+    linked = [e for e in data["entities"] if e["title"]]
+    assert len(linked) >= 20 and all(e["summary"] and e["summary"]["extract"] for e in linked)
+    assert not [e for e in data["entities"] if e["status"] in ("not_cached", "failed")]
+
+
+def test_unknown_story_ids_say_what_to_do(tmp_path):
+    code, out, err = gloss("entities", "story:abc", "--cache-dir", str(tmp_path / "c"))
+    assert code == 2 and "gloss add" in err
+    code, out, err = gloss("stories", "--cache-dir", str(tmp_path / "c"))
+    assert code == 0 and "no stories yet" in out
+
+
+async def test_the_reader_starts_from_the_stories(site, tmp_path):
+    from cache.library import Library
+    from cache.store import Store
+    from tests.conftest import GLOSS  # noqa: F401 - same interpreter
+    from tui.app import GlossApp
+    from tui.cli import build_parser, stored_stories
+    from tui.screens.main import MainScreen
+    from tui.screens.stories import StoriesScreen
+
+    cache = tmp_path / "cache"
+    gloss("add", f"{site.base}/feed.rss", "--cache-dir", str(cache), check=True)
+    args = build_parser(None).parse_args(["--cache-dir", str(cache), "--offline"])
+    store = Store(cache)
+    stories = stored_stories(args, store)
+    app = GlossApp([], Library(store, offline=True), [], stories)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StoriesScreen)
+        text = "\n".join(app.screen.query_one("#stories").render_line(y).text for y in range(2 * len(stories)))
+        assert all(s.title[:30] in text for s in stories)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert [a.doc for a in app.articles] == [i.id for i in stories[1].items]
+        await pilot.press("S")
+        await pilot.pause()
+        assert isinstance(app.screen, StoriesScreen)
+    store.close()
