@@ -2,8 +2,9 @@
 
 Run ``python -m tests.news_site [--port N]``; the first line printed is its base URL.
 
-Three outlets publish the development stories (the samples, the second dev story and
-the football story) as real-looking pages: navigation, a cookie banner, share
+Four outlets publish four stories (the samples, the second dev story, the football
+story, and two articles of our own on a trade story that shares China, Beijing and
+the US with the samples, in the same week) as real-looking pages: navigation, a cookie banner, share
 buttons, related links, reader comments and scripts around the article text.  Beside
 them: RSS 2.0 and Atom feeds mixing the stories (HTML content, relative links,
 missing and malformed dates), broken HTML, Latin-1 and Windows-1252 pages declared
@@ -46,6 +47,7 @@ OUTLETS = {
     "samples": ("The Daily Ledger", "Amira Haddad"),
     "dev2": ("Circuit Wire", "Tomas Brandt"),
     "football": ("Touchline Post", "Keira Obi"),
+    "metals": ("Harbour Gazette", "Lena Varga"),  # shares China, Beijing and the US with the samples, in the same weeks
 }
 
 
@@ -80,6 +82,9 @@ def load_stories() -> list[Story]:
     for n, path in enumerate(sorted((FIXTURES / "football" / "articles").glob("*.txt"))):
         head, text = _headline(path)
         out.append(Story(f"sport/match-{n}", "football", head, text, f"2024-03-{10 + n:02d}"))
+    for n, path in enumerate(sorted((FIXTURES / "news").glob("t*.txt"))):
+        head, text = _headline(path)
+        out.append(Story(f"business/metals-{n}", "metals", head, text, f"2023-06-{21 + n:02d}"))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -222,7 +223,18 @@ def test_interrupted_import_leaves_a_readable_cache_and_can_be_redone(tmp_path):
     target = tmp_path / "target"
     proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "cache", "import", str(bundle), "--cache-dir", str(target)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)
+    # Signal once the import is writing (rows are arriving), however fast this machine is.
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            db = sqlite3.connect(f"file:{target / 'cache.db'}?mode=ro", uri=True, timeout=1)
+            rows = db.execute("SELECT COUNT(*) FROM Cache").fetchone()[0]
+            db.close()
+        except sqlite3.Error:
+            rows = 0
+        if rows > 100:
+            break
+        time.sleep(0.01)
     assert proc.poll() is None, "the import ended before the signal: nothing was interrupted"
     proc.send_signal(2)
     out, err = proc.communicate(timeout=60)
