@@ -170,7 +170,8 @@ def atom(stories: list[Story], base: str) -> str:
 
 
 class Site:
-    def __init__(self, slow_seconds: float = 30.0) -> None:
+    def __init__(self, slow_seconds: float = 30.0, page_delay: float = 0.0) -> None:
+        self.page_delay = page_delay  # every article page takes this long, like a real site
         self.stories = load_stories()
         self.by_slug = {s.slug: s for s in self.stories}
         self.slow_seconds = slow_seconds
@@ -223,6 +224,7 @@ class Site:
             s = self.stories[3]
             return 200, {"Content-Type": "text/html"}, article_page(s, charset="windows-1252").encode("cp1252", "xmlcharrefreplace")
         if path.endswith(".html") and path[1:-5] in self.by_slug:
+            time.sleep(self.page_delay)
             body = article_page(self.by_slug[path[1:-5]]).encode()
             if accept_gzip:
                 return 200, {"Content-Type": html_type, "Content-Encoding": "gzip"}, gzip.compress(body)
@@ -277,8 +279,8 @@ def make_handler(site: Site):
     return Handler
 
 
-def serve(port: int = 0, slow_seconds: float = 30.0) -> tuple[ThreadingHTTPServer, Site]:
-    site = Site(slow_seconds)
+def serve(port: int = 0, slow_seconds: float = 30.0, page_delay: float = 0.0) -> tuple[ThreadingHTTPServer, Site]:
+    site = Site(slow_seconds, page_delay)
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(site))
     server.daemon_threads = True
     site.base = f"http://127.0.0.1:{server.server_address[1]}"

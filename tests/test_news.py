@@ -148,7 +148,7 @@ def test_every_failure_is_one_line_and_the_others_carry_on(site, tmp_path):
 
 
 def test_fetching_is_polite(tmp_path):
-    server, site = serve()  # its own site: no request of another test still in flight
+    server, site = serve(page_delay=0.2)  # its own site (no request of another test in flight), pages as slow as a real one
     try:
         gloss("add", f"{site.base}/feed.rss", "--cache-dir", str(tmp_path / "cache"), check=True)
     finally:
