@@ -78,31 +78,48 @@ TYPE_WORDS = {
     "PERSON": ("births", "deaths", "living people", "people from", "politicians", "diplomats", "born",
                "writers", "actors", "businesspeople", "alumni", "laureates", "poets", "economists",
                "executives", "entrepreneurs", "scientists", "engineers", "journalists", "players",
-               "directors", "singers", "investors"),
+               "directors", "singers", "investors", "astronauts", "athletes", "footballers", "coaches", "astronomers",
+               "physicians", "aviators", "musicians", "artists", "philosophers", "judges", "lawyers", "generals",
+               "monarchs", "presidents of", "prime ministers", "mayors of", "senators", "members of parliament",
+               "activists", "historians", "composers", "painters", "architects", "chefs", "clergy", "bishops", "cardinals",
+               "researchers", "inventors", "cricketers", "tennis players", "swimmers", "cyclists", "rappers", "comedians"),
     "GPE": ("countries", "country", "cities", "city", "states of", "u.s. state", "provinces", "province", "capital",
             "municipalities", "county", "oblasts", "towns", "town", "federal district", "states and territories",
             "republics", "federal subject", "monarchies", "member states", "populated places", "state of"),
     "LOC": ("continents", "continent", "seas", "sea", "straits", "strait", "rivers", "river", "islands", "island",
             "mountains", "regions", "region", "landmass", "bodies of water", "geography", "ocean", "hemisphere",
-            "neighborhoods", "neighbourhoods", "neighborhood", "district"),
+            "neighborhoods", "neighbourhoods", "neighborhood", "district", "natural satellites", "planets", "planet",
+            "constellations", "constellation", "galaxies", "lakes", "lake", "valleys", "deserts", "forests",
+            "national parks", "headlands", "capes", "bays", "peninsulas", "volcanoes", "glaciers", "basins"),
     "FAC": ("buildings", "structures", "building", "squares", "square", "hotels", "guest houses", "guesthouse",
             "headquarters", "airports", "airport", "bridges", "gates", "gate", "palaces", "complex", "stadiums",
-            "stadium", "streets", "street", "campus"),
+            "stadium", "streets", "street", "campus", "launch complexes", "launch pad", "spaceports", "facilities",
+            "museums", "museum", "railway stations", "stations", "space stations", "ports", "dams", "towers", "tower",
+            "venues", "arenas", "arena", "prisons", "hospitals", "hospital", "castles", "cathedrals", "monuments",
+            "tunnels", "canals", "power stations", "mines"),
     "ORG": ("organizations", "organisation", "organization", "companies", "company", "ministries", "departments",
             "department", "agencies", "agency", "think tanks", "think tank", "universities", "university",
             "newspapers", "newspaper", "channels", "channel", "television", "media", "forum", "intergovernmental",
             "councils", "council", "bands", "band", "musical groups", "parties", "institution", "committee",
             "conglomerate", "publications", "firms", "firm", "clubs", "club", "teams", "team", "exchanges",
             "exchange", "websites", "website", "corporation", "manufacturer", "laboratory", "laboratories",
-            "startup", "start-up", "research centers", "research institutes"),
+            "startup", "start-up", "research centers", "research institutes", "armed forces", "navy", "army",
+            "air force", "military", "police", "courts", "court", "airlines", "airline", "banks", "bank", "charities",
+            "trade unions", "federations", "federation", "associations", "association", "leagues", "league",
+            "schools", "school", "colleges", "trade association", "joint venture", "operator", "provider", "providers"),
     "EVENT": ("conferences", "conference", "summits", "summit", "events", "incidents", "incident", "wars", "invasion",
               "protests", "pandemic", "bombings", "attacks", "meeting of", "massacre", "tournaments", "elections",
-              "championships", "games"),
+              "championships", "games", "missions", "mission", "expeditions", "festivals", "festival", "disasters",
+              "earthquakes", "hurricanes", "storms", "scandals", "trials", "races", "marathons", "strikes", "ceremonies",
+              "crises", "uprisings", "revolutions", "battles", "battle", "flights", "spaceflights", "launches"),
     "NORP": ("ethnic groups", "people associated", "citizens", "nationals", "ethnic group"),
     "LANGUAGE": ("languages", "language"),
     "PRODUCT": ("software", "products", "product", "vehicles", "models", "chatbots", "chatbot", "language model",
                 "language models", "services", "service", "applications", "app", "browsers", "search engines",
-                "search engine", "video games", "platform", "computing platforms", "car"),
+                "search engine", "video games", "platform", "computing platforms", "car", "spacecraft", "launch vehicles",
+                "launch vehicle", "rockets", "rocket", "aircraft", "satellites", "satellite", "weapons", "missiles",
+                "ships", "locomotives", "drugs", "medications", "vaccines", "smartphones", "consoles", "operating systems",
+                "cars", "automobiles", "trucks", "capsules", "capsule", "constellation of satellites", "internet constellation"),
     "WORK_OF_ART": ("films", "film", "television series", "tv series", "novels", "novel", "albums", "album",
                     "songs", "song", "books", "book", "paintings", "plays", "drama series", "documentary"),
     "LAW": ("law", "laws", "acts", "act of", "regulation", "regulations", "legislation", "treaties", "treaty",
@@ -133,12 +150,12 @@ def page_types(record: dict) -> dict[str, float]:
     cats = " | ".join(record.get("categories", [])).lower()
     desc = (record.get("description") or "").lower()
     scores: Counter = Counter()
-    for typ, cues in TYPE_WORDS.items():
-        for cue in cues:
-            if cue in cats:
-                scores[typ] += 1
-            if re.search(r"\b" + re.escape(cue) + r"\b", desc):
-                scores[typ] += 2
+    for text, weight, found in ((cats, 1, lambda cue, text: cue in text), (desc, 2, lambda cue, text: re.search(r"\b" + re.escape(cue) + r"\b", text))):
+        hits = [(typ, cue) for typ, cues in TYPE_WORDS.items() for cue in cues if found(cue, text)]
+        # The longest cue speaks: "natural satellites" is not also "satellites".
+        for typ, cue in hits:
+            if not any(cue != other and cue in other for _, other in hits):
+                scores[typ] += weight
     if re.search(r"\((born )?\d{3,4}\s*[–-]\s*\d{3,4}\)|\(born \d{4}\)|\(c\. ", desc):
         scores["PERSON"] += 3
     total = sum(scores.values())

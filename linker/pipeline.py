@@ -20,7 +20,7 @@ from typing import Protocol
 
 from linker.link import STOPWORDS, Evidence, Model, Scored, Scorer, choose, default_model, page_label, words
 from linker.model import FAILED, LABELS, LINKED, NIL, NOT_CACHED, Article, Candidate, Entity, Mention, Summary
-from linker.names import base_title, content_tokens, fold, key, name_match, place_names, squash, straight, undotted
+from linker.names import base_title, content_tokens, fold, is_acronym, key, name_match, place_names, squash, straight, undotted
 from linker.resolve import Cluster, cluster_corpus, propagate, vote_labels
 from linker.wiki import FAILED as WIKI_FAILED
 from linker.wiki import NOT_CACHED as WIKI_NOT_CACHED
@@ -171,6 +171,9 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
 
 
 CAPITALISED = re.compile(r"(?<![\w’'.-])[A-Z][\w’'.]*(?:-[A-Z0-9][\w’'.]*)*(?:[ ](?:[A-Z][\w’'.]*(?:-[A-Z0-9][\w’'.]*)*))*")
+SENTENCE_END_WORD = re.compile(r"(?<=[^\s.][^\s.][^\s.])\. (?=[A-Z])")  # "VII. Analysts", not "E.U. Council" or "J. Smith"
+NUMBER_AFTER = re.compile(r" (\d{1,4}[A-Za-z]?)\b(?![-–:.,/]?\d)")  # "Kestrel 7", not "Kestrel 2-1" or "Kestrel 3,000"
+BRACKETED = re.compile(r"\(([A-Z][A-Za-z0-9&.]{1,9})\)")
 LOWER_WORD = re.compile(r"\b[a-z][a-z’'-]*\b")
 CALENDAR = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
@@ -178,12 +181,37 @@ CALENDAR = {
 }
 
 
-def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: Candidates) -> dict[str, list[Mention]]:
-    """Names spaCy missed or cut: capitalised words that are a page's exact title.
+def runs(text: str):
+    """(start, run) of every run of capitalised words; a run ends at a word that ends a sentence
+    ("... Kestrel VII. Analysts said"): a full stop after a word that is no initial or dotted abbreviation."""
+    for match in CAPITALISED.finditer(text):
+        start = match.start()
+        run = match.group()
+        while True:
+            cut = SENTENCE_END_WORD.search(run)
+            if not cut:
+                break
+            yield start, run[: cut.start() + 1]
+            skip = cut.end()
+            start, run = start + skip, run[skip:]
+        if run:
+            yield start, run
 
-    A run of capitalised words no mention covers, or one that spaCy cut into
-    shorter mentions ("Ruritania" + "Old Harbour Lighthouse"), becomes one
-    mention when it is a page's exact title.
+
+def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: Candidates) -> tuple[dict[str, list[Mention]], frozenset]:
+    """Names spaCy missed, cut or mislabelled, found against the wiki's exact titles.
+
+    - A run of capitalised words no mention covers, or one that spaCy cut into
+      shorter mentions ("Ruritania" + "Old Harbour Lighthouse"), becomes one
+      mention when it is a page's exact title; so does a name with the number
+      that follows it ("Kestrel 7"), which spaCy often leaves out.
+    - An abbreviation in brackets right after a name ("Kestrel Labs (KL)") is a
+      mention of that name, defined so for clustering (the returned (short, long)
+      pairs), even when its letters are another language's initials; unless the
+      abbreviation is itself a page about a place, people or a person ("(UK)").
+    - A "person" after a lower-case "the" ("the Harbour") is no person: people's
+      names take no article.  When the name is a page's exact title, that page's
+      own type gives the label.
 
     A capitalised word that the story also writes in lower case is an ordinary word
     at the start of a sentence, not a name; the page's own type gives the label.
@@ -192,46 +220,86 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
     for a in articles:
         common.update(LOWER_WORD.findall(a.text))
     spots: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    bracketed: list[tuple[Mention, Mention, bool]] = []  # (abbreviation, the name before it, initials match)
+    no_person: list[Mention] = []
     for a in articles:
-        taken = sorted((m.start, m.end) for m in per_doc.get(a.doc, []))
+        mentions = per_doc.get(a.doc, [])
+        taken = sorted((m.start, m.end) for m in mentions)
         starts = [t[0] for t in taken]
-        for match in CAPITALISED.finditer(a.text):
-            s, e = match.span()
-            text = re.sub(r"[’']s$", "", match.group()).rstrip(".’'")
-            e = s + len(text)
-            low = fold(text)
-            if len(text) < 2 or low in common or low in CALENDAR or low in STOPWORDS or text.isdigit():
-                continue
+        ends = {m.end: m for m in mentions}
+
+        def free(s: int, e: int) -> bool:
+            """No mention overlaps s..e, or only mentions strictly inside it."""
             i = bisect_right(starts, e)
             inside = [(ts, te) for ts, te in taken[max(0, i - 6):i] if ts < e and s < te]
-            if inside and not all(s <= ts and te <= e and (ts, te) != (s, e) for ts, te in inside):
+            return not inside or all(s <= ts and te <= e and (ts, te) != (s, e) for ts, te in inside)
+
+        for s, run in runs(a.text):
+            text = re.sub(r"[’']s$", "", run).rstrip(".’'")
+            e = s + len(text)
+            low = fold(text)
+            if len(text) < 2 or low in CALENDAR or low in STOPWORDS or text.isdigit():
+                continue
+            number = NUMBER_AFTER.match(a.text, e)
+            if number and free(s, number.end()):
+                spots[f"{text} {number.group(1)}"].append((a.doc, s, number.end()))
+            if low in common or not free(s, e):
                 continue
             spots[text].append((a.doc, s, e))
-    if not spots:
-        return per_doc
-    records = source.lookup(sorted(spots))
-    added: dict[str, list[Mention]] = defaultdict(list)
-    for text, places in spots.items():
+        for m in BRACKETED.finditer(a.text):
+            long = ends.get(m.start() - 1) or ends.get(m.start())
+            short = m.group(1)
+            if long is None or not free(m.start(1), m.end(1)):
+                continue
+            initials = is_acronym(short, long.text)
+            if initials or (short.isupper() and long.label in ("ORG", "FAC", "PRODUCT", "EVENT", "LAW", "WORK_OF_ART")):
+                bracketed.append((Mention(a.doc, m.start(1), m.end(1), short, long.label), long, initials))
+        for m in mentions:
+            if m.label == "PERSON" and a.text[max(0, m.start - 4):m.start] == "the ":
+                no_person.append(m)
+    asked = set(spots) | {m.text for m in no_person} | {short.text for short, _, initials in bracketed if not initials}
+    records = source.lookup(sorted(asked)) if asked else {}
+
+    def exact(text: str) -> str | None:
+        """The label of the page whose exact title `text` is (None: no such page, or its type is unclear)."""
         rec = records.get(text)
         if not _usable(rec) or rec.get("disambiguation") or squash(base_title(rec["title"])) != squash(text):
-            continue
+            return None
         label = page_label(rec)
-        if label not in LABELS:
-            continue
-        for doc, s, e in places:
-            added[doc].append(Mention(doc, s, e, text, label))
-    out = {doc: list(ms) for doc, ms in per_doc.items()}
+        return label if label in LABELS else None
+
+    added: dict[str, list[Mention]] = defaultdict(list)
+    for text, places in spots.items():
+        label = exact(text)
+        if label is not None:
+            for doc, s, e in places:
+                added[doc].append(Mention(doc, s, e, text, label))
+    defined = set()
+    for short, long, initials in bracketed:
+        if initials or exact(short) not in ("GPE", "LOC", "NORP", "PERSON"):
+            added[short.doc].append(short)
+            defined.add((short.text, long.text))
+    relabel = {}
+    for m in no_person:
+        label = exact(m.text)
+        if label is not None and label != "PERSON":
+            relabel[(m.doc, m.start)] = label
+    out = {doc: [Mention(m.doc, m.start, m.end, m.text, relabel.get((m.doc, m.start), m.label)) for m in ms] for doc, ms in per_doc.items()}
     for doc, new in added.items():
-        # A longer name that is a title replaces the shorter names spaCy cut it into (one pass per article).
-        new.sort(key=lambda m: m.start)
-        starts = [m.start for m in new]
+        # The longest wins: a title with its number over the title alone, over the names spaCy cut it into.
+        new.sort(key=lambda m: (m.start, -m.end))
+        longest: list[Mention] = []
+        for m in new:
+            if not longest or m.start >= longest[-1].end:
+                longest.append(m)
+        starts = [m.start for m in longest]
         kept = []
         for m in out.get(doc, []):
             i = bisect_right(starts, m.start) - 1
-            if not (i >= 0 and new[i].start <= m.start and m.end <= new[i].end):
+            if not (i >= 0 and longest[i].start <= m.start and m.end <= longest[i].end):
                 kept.append(m)
-        out[doc] = sorted(kept + new, key=lambda m: m.start)
-    return out
+        out[doc] = sorted(kept + longest, key=lambda m: m.start)
+    return out, frozenset(defined)
 
 
 @dataclass
@@ -302,12 +370,13 @@ class Linker:
         self.model = model or default_model()
 
     def clusters(self, articles: list[Article], per_doc: dict[str, list[Mention]]) -> list[Cluster]:
-        per_doc = propagate(articles, recall(articles, propagate(articles, per_doc), self.source))
+        found, defined = recall(articles, propagate(articles, per_doc), self.source)
+        per_doc = propagate(articles, found)
         mentions = vote_labels([m for ms in per_doc.values() for m in ms])
         regrouped: dict[str, list[Mention]] = defaultdict(list)
         for m in mentions:
             regrouped[m.doc].append(m)
-        return cluster_corpus(regrouped)
+        return cluster_corpus(regrouped, defined)
 
     def decide(self, articles: list[Article], per_doc: dict[str, list[Mention]]) -> tuple[list[Decision], dict[str, dict]]:
         """One decision per cluster, and the page records they refer to."""

@@ -131,7 +131,13 @@ def cluster_key(form: str, label: str) -> str:
     return k
 
 
-def cluster_doc(mentions: list[Mention]) -> list[Cluster]:
+def shortens(text: str, label: str, long: str, long_label: str, defined: frozenset = frozenset()) -> bool:
+    """Whether `text` is a short form of `long`: by the rules of names, or defined so in the text
+    (`defined` holds (short, long) pairs such as an abbreviation in brackets after its name)."""
+    return (text, long) in defined or _can_shorten(text, label, long, long_label)
+
+
+def cluster_doc(mentions: list[Mention], defined: frozenset = frozenset()) -> list[Cluster]:
     """Within one article, tie short and variant names to the full name used there."""
     forms: dict[str, tuple[str, int]] = {}  # form -> (label, first offset)
     for m in mentions:
@@ -144,7 +150,7 @@ def cluster_doc(mentions: list[Mention]) -> list[Cluster]:
         k = cluster_key(form, label)
         if k in group_of:
             continue
-        targets = [i for i, (fs, glabel, _) in enumerate(groups) if any(_can_shorten(form, label, f, glabel) for f in fs)]
+        targets = [i for i, (fs, glabel, _) in enumerate(groups) if any(shortens(form, label, f, glabel, defined) for f in fs)]
         if targets:
             # The nearest full name mentioned before, else the first one after.
             before = [i for i in targets if groups[i][2] <= first]
@@ -160,9 +166,9 @@ def cluster_doc(mentions: list[Mention]) -> list[Cluster]:
     return [c for c in clusters if c.mentions]
 
 
-def cluster_corpus(per_doc: dict[str, list[Mention]]) -> list[Cluster]:
+def cluster_corpus(per_doc: dict[str, list[Mention]], defined: frozenset = frozenset()) -> list[Cluster]:
     """Across sources: one cluster per real-world thing, by full names and unique short forms."""
-    doc_clusters = [c for ms in per_doc.values() for c in cluster_doc(ms)]
+    doc_clusters = [c for ms in per_doc.values() for c in cluster_doc(ms, defined)]
     merged: dict[tuple[str, str], Cluster] = {}
     for c in doc_clusters:
         k = (coarse(c.label), cluster_key(c.name, c.label))
@@ -178,7 +184,7 @@ def cluster_corpus(per_doc: dict[str, list[Mention]]) -> list[Cluster]:
         targets = []
         for t in final:
             t_name, t_label, t_long = info[id(t)]
-            if _can_shorten(name, label, t_name, t_label) or (
+            if shortens(name, label, t_name, t_label, defined) or (
                 label == "PERSON" and any(_can_shorten(name, label, f, t_label) for f in t_long)
             ):
                 targets.append(t)

@@ -90,7 +90,7 @@ def _day(iso: str) -> int | None:
 
 def telling_names(members: list[Item], counts: dict[str, Counter], shown: dict[str, Counter], limit: int = 6) -> list[str]:
     """The names most of the story's articles share (then the most mentioned), as most often written;
-    a name that is part of one already listed ("Xi" beside "Xi Jinping") is not repeated."""
+    a name that is part of one already listed ("Lindqvist" beside "Ada Lindqvist") is not repeated."""
     in_articles: Counter = Counter()
     mentions: Counter = Counter()
     for it in members:
