@@ -198,7 +198,29 @@ def runs(text: str):
             yield start, run
 
 
-def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: Candidates) -> tuple[dict[str, list[Mention]], frozenset]:
+JOINED_BY = re.compile(r"( (?:to|or|versus|vs\.?|v\.?) )")
+COLLECTIVE = re.compile(r" (brothers|sisters|family|twins|siblings|clan|dynasty)\b")
+LIST_ITEM = re.compile(r", ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){0,3})(?:,| and | or |, and )")
+
+
+CONNECTORS = (" of ", " and ", " for ", " & ", " of the ", " on ", " de ", " du ")
+
+
+def joined_runs(text: str, found: list[tuple[int, str]]):
+    """Runs of capitalised words joined by a connector: "Bank of Ruritania", "Board of Trade and Industry"."""
+    i = 0
+    while i < len(found):
+        start, run = found[i]
+        end = start + len(run)
+        j = i + 1
+        while j < len(found) and text[end:found[j][0]] in CONNECTORS and not run.endswith("."):
+            end = found[j][0] + len(found[j][1])
+            yield start, text[start:end]
+            j += 1
+        i += 1
+
+
+def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: Candidates) -> tuple[dict[str, list[Mention]], frozenset, frozenset]:
     """Names spaCy missed, cut or mislabelled, found against the wiki's exact titles.
 
     - A run of capitalised words no mention covers, or one that spaCy cut into
@@ -212,6 +234,17 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
     - A "person" after a lower-case "the" ("the Harbour") is no person: people's
       names take no article.  When the name is a page's exact title, that page's
       own type gives the label.
+    - Capitalised runs joined by "of", "and", "for"... ("Board of Trade and
+      Industry") are one mention when the whole is an exact title.
+    - A mention spaCy ran across "to", "or" or "versus" ("Kestrel Labs to Ruritania
+      Air") is two mentions unless the whole is an exact title.
+    - A capitalised name between mentions in a list ("Kestrel, Osprey and Merlin")
+      is a mention too, with their label, when the wiki has a page by that name.
+    - A surname with "brothers", "family"... names no one person: unless the whole
+      is a title, it is no mention.
+
+    Returns the mentions, the (short, long) pairs defined in the text, and the
+    (doc, start, end) of mentions that were dropped (propagation must not bring them back).
 
     A capitalised word that the story also writes in lower case is an ordinary word
     at the start of a sentence, not a name; the page's own type gives the label.
@@ -222,6 +255,9 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
     spots: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     bracketed: list[tuple[Mention, Mention, bool]] = []  # (abbreviation, the name before it, initials match)
     no_person: list[Mention] = []
+    conjoined: list[tuple[Mention, list[Mention]]] = []  # a mention and its parts
+    listed: list[Mention] = []
+    collective: list[tuple[Mention, str]] = []
     for a in articles:
         mentions = per_doc.get(a.doc, [])
         taken = sorted((m.start, m.end) for m in mentions)
@@ -234,7 +270,11 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
             inside = [(ts, te) for ts, te in taken[max(0, i - 6):i] if ts < e and s < te]
             return not inside or all(s <= ts and te <= e and (ts, te) != (s, e) for ts, te in inside)
 
-        for s, run in runs(a.text):
+        found_runs = list(runs(a.text))
+        tried = found_runs + list(joined_runs(a.text, found_runs))
+        # "The Kestrel Board" at a sentence's start: the name may be without its article.
+        tried += [(s + 4, run[4:]) for s, run in tried if run.startswith("The ") and len(run) > 6]
+        for s, run in tried:
             text = re.sub(r"[’']s$", "", run).rstrip(".’'")
             e = s + len(text)
             low = fold(text)
@@ -254,10 +294,34 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
             initials = is_acronym(short, long.text)
             if initials or (short.isupper() and long.label in ("ORG", "FAC", "PRODUCT", "EVENT", "LAW", "WORK_OF_ART")):
                 bracketed.append((Mention(a.doc, m.start(1), m.end(1), short, long.label), long, initials))
-        for m in mentions:
+        for i, m in enumerate(mentions):
             if m.label == "PERSON" and a.text[max(0, m.start - 4):m.start] == "the ":
                 no_person.append(m)
-    asked = set(spots) | {m.text for m in no_person} | {short.text for short, _, initials in bracketed if not initials}
+            pieces = JOINED_BY.split(m.text)
+            if len(pieces) > 1 and all(p[:1].isupper() for p in pieces[::2]):
+                parts, pos = [], m.start
+                for n, piece in enumerate(pieces):
+                    if n % 2 == 0 and piece.strip():
+                        parts.append(Mention(a.doc, pos, pos + len(piece), piece, m.label))
+                    pos += len(piece)
+                conjoined.append((m, parts))
+            if m.label == "PERSON":
+                group = COLLECTIVE.match(a.text, m.end)
+                if group:
+                    collective.append((m, f"{m.text} {group.group(1)}"))
+            # "A, B and C": B between two mentions of one list.
+            if i + 1 < len(mentions):
+                nxt = mentions[i + 1]
+                gap = a.text[m.end:nxt.start]
+                item = LIST_ITEM.fullmatch(gap)
+                if item:  # the list's structure says it is a name like its neighbours, whatever their labels
+                    s, e = m.end + item.start(1), m.end + item.end(1)
+                    listed.append(Mention(a.doc, s, e, item.group(1), m.label))
+    asked = (
+        set(spots) | {m.text for m in no_person} | {short.text for short, _, initials in bracketed if not initials}
+        | {m.text for m, _ in conjoined} | {p.text for _, parts in conjoined for p in parts} | {m.text for m in listed}
+        | {whole for _, whole in collective}
+    )
     records = source.lookup(sorted(asked)) if asked else {}
 
     def exact(text: str) -> str | None:
@@ -284,7 +348,25 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
         label = exact(m.text)
         if label is not None and label != "PERSON":
             relabel[(m.doc, m.start)] = label
-    out = {doc: [Mention(m.doc, m.start, m.end, m.text, relabel.get((m.doc, m.start), m.label)) for m in ms] for doc, ms in per_doc.items()}
+    dropped = set()
+    for m, parts in conjoined:
+        if exact(m.text) is None:
+            dropped.add((m.doc, m.start, m.end))
+            for p in parts:
+                added[p.doc].append(Mention(p.doc, p.start, p.end, p.text, exact(p.text) or p.label))
+    for m in listed:
+        if _usable(records.get(m.text)):
+            added[m.doc].append(m)
+    for m, whole in collective:
+        rec = records.get(whole)
+        if _usable(rec) and not rec.get("disambiguation"):
+            added[m.doc].append(Mention(m.doc, m.start, m.start + len(whole), whole, page_label(rec) or "ORG"))
+        else:
+            dropped.add((m.doc, m.start, m.end))
+    out = {
+        doc: [Mention(m.doc, m.start, m.end, m.text, relabel.get((m.doc, m.start), m.label)) for m in ms if (m.doc, m.start, m.end) not in dropped]
+        for doc, ms in per_doc.items()
+    }
     for doc, new in added.items():
         # The longest wins: a title with its number over the title alone, over the names spaCy cut it into.
         new.sort(key=lambda m: (m.start, -m.end))
@@ -299,7 +381,7 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
             if not (i >= 0 and longest[i].start <= m.start and m.end <= longest[i].end):
                 kept.append(m)
         out[doc] = sorted(kept + longest, key=lambda m: m.start)
-    return out, frozenset(defined)
+    return out, frozenset(defined), frozenset(dropped)
 
 
 @dataclass
@@ -370,9 +452,9 @@ class Linker:
         self.model = model or default_model()
 
     def clusters(self, articles: list[Article], per_doc: dict[str, list[Mention]]) -> list[Cluster]:
-        found, defined = recall(articles, propagate(articles, per_doc), self.source)
+        found, defined, dropped = recall(articles, propagate(articles, per_doc), self.source)
         per_doc = propagate(articles, found)
-        mentions = vote_labels([m for ms in per_doc.values() for m in ms])
+        mentions = vote_labels([m for ms in per_doc.values() for m in ms if (m.doc, m.start, m.end) not in dropped])
         regrouped: dict[str, list[Mention]] = defaultdict(list)
         for m in mentions:
             regrouped[m.doc].append(m)

@@ -25,12 +25,12 @@ def test_linker_and_cache_do_not_import_textual():
 
 
 def dev_set_names() -> set[str]:
-    """Every surface form and page title of the development stories' gold and of our held-out story (3 characters or more)."""
+    """Every surface form and page title of the development stories' gold and of our held-out stories (3 characters or more)."""
     import json
 
     names: set[str] = set()
     fixtures = ROOT / "tests" / "fixtures"
-    for gold in (fixtures / "gold" / "seeds.jsonl", fixtures / "dev2" / "gold.jsonl", fixtures / "space" / "gold.jsonl"):
+    for gold in (fixtures / "gold" / "seeds.jsonl", fixtures / "dev2" / "gold.jsonl", fixtures / "space" / "gold.jsonl", fixtures / "music" / "gold.jsonl"):
         for line in gold.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 d = json.loads(line)
