@@ -43,6 +43,7 @@ from linker.names import content_tokens, demonym_of, name_match, person_compatib
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 FEATURES = (
     "exact",
+    "exact_misfit",
     "name",
     "name_partial",
     "name_overlap",
@@ -310,6 +311,9 @@ class Scorer:
         fit = type_fit(ev.label, rec)
         return {
             "exact": 1.0 if direct else 0.0,
+            # An exact title of another type than the mention's (a club called by its city's name):
+            # how much the title still counts is fitted apart.
+            "exact_misfit": (1.0 - fit) if direct else 0.0,
             "name": name,
             "name_partial": partial * fit,  # a shorter name of something else is no evidence
             "name_overlap": overlap,
