@@ -198,6 +198,7 @@ def runs(text: str):
             yield start, run
 
 
+MID_SENTENCE = re.compile(r"[a-z0-9,;] $")
 JOINED_BY = re.compile(r"( (?:to|or|versus|vs\.?|v\.?) )")
 COLLECTIVE = re.compile(r" (brothers|sisters|family|twins|siblings|clan|dynasty)\b")
 LIST_ITEM = re.compile(r", ([A-Z][\w’'-]+(?: [A-Z][\w’'-]+){0,3})(?:,| and | or |, and )")
@@ -242,6 +243,9 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
       is a mention too, with their label, when the wiki has a page by that name.
     - A surname with "brothers", "family"... names no one person: unless the whole
       is a title, it is no mention.
+    - A capitalised word in mid-sentence that the wiki knows only as a
+      disambiguation page ("the Model K at Kestrel") is a name; which page, if any,
+      is the linker's decision.
 
     Returns the mentions, the (short, long) pairs defined in the text, and the
     (doc, start, end) of mentions that were dropped (propagation must not bring them back).
@@ -333,11 +337,17 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
         return label if label in LABELS else None
 
     added: dict[str, list[Mention]] = defaultdict(list)
+    texts = {a.doc: a.text for a in articles}
     for text, places in spots.items():
         label = exact(text)
         if label is not None:
             for doc, s, e in places:
                 added[doc].append(Mention(doc, s, e, text, label))
+        elif _usable(records.get(text)) and records[text].get("disambiguation"):
+            # Capitalised mid-sentence and the wiki knows the name (several pages have it): a name.
+            for doc, s, e in places:
+                if MID_SENTENCE.search(texts[doc], max(0, s - 3), s):
+                    added[doc].append(Mention(doc, s, e, text, "ORG"))
     defined = set()
     for short, long, initials in bracketed:
         if initials or exact(short) not in ("GPE", "LOC", "NORP", "PERSON"):

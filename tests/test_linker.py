@@ -32,7 +32,7 @@ def test_bars_on_each_development_story(tmp_path, story, seed):
     wrong = r["errors"]
     assert r["f1"] >= 0.95, wrong
     assert r["nil_accuracy"] == 1.0, wrong
-    assert r["hard_accuracy"] >= (0.95 if story == "samples" else 0.89), wrong
+    assert r["hard_accuracy"] >= (0.95 if story == "samples" else 0.90), wrong
     assert r["b3_f1"] >= 0.97
     # Batched: far fewer requests than mentions.
     assert 0 < r["requests"] <= 0.3 * r["gold_mentions"]
