@@ -89,7 +89,7 @@ TYPE_WORDS = {
             "republics", "federal subject", "monarchies", "member states", "populated places", "state of"),
     "LOC": ("continents", "continent", "seas", "sea", "straits", "strait", "rivers", "river", "islands", "island",
             "mountains", "regions", "region", "landmass", "bodies of water", "geography", "ocean", "hemisphere",
-            "neighborhoods", "neighbourhoods", "neighborhood", "district", "natural satellites", "planets", "planet",
+            "neighborhoods", "neighbourhoods", "neighborhood", "district", "natural satellites", "natural satellite", "planets", "planet",
             "constellations", "constellation", "galaxies", "lakes", "lake", "valleys", "deserts", "forests",
             "national parks", "headlands", "capes", "bays", "peninsulas", "volcanoes", "glaciers", "basins"),
     "FAC": ("buildings", "structures", "building", "squares", "square", "hotels", "guest houses", "guesthouse",

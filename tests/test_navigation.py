@@ -66,3 +66,77 @@ def test_the_scorer_prefers_the_page_the_name_and_context_fit():
     ranked = scorer.rank(ev, {"Ruritania": (True, False, False), "Ruritania (novel)": (False, True, False)})
     assert ranked[0].title == "Ruritania" and ranked[0].score > ranked[1].score
     assert set(ranked[0].features) >= {"exact", "type", "context"}
+
+
+def test_history_is_bounded_and_pops_what_was_pushed_last():
+    from tui.navigation import History, Spot
+
+    h = History(limit=3)
+    assert h.pop() is None
+    for n in range(5):
+        h.push(Spot(n, None, None))
+    assert len(h) == 3
+    assert [h.pop().doc for _ in range(3)] == [4, 3, 2] and h.pop() is None
+
+
+def test_history_follows_a_relink():
+    """After a fix the places to go back to point at the same words, and at the entity now there."""
+    from tui.navigation import History, Spot
+
+    c = corpus()
+    h = History()
+    h.push(Spot(1, c.by_entity["E2"][1], "E2"))  # "Kern" in b.txt
+    h.push(Spot(1, c.by_entity["E3"][1], "E3"))  # "Ruritania" in b.txt: gone after the relink
+    merged = Entity("E9", "Kern", "PERSON", [m(A, "Bo Kern", "PERSON"), m(B, "Kern", "PERSON")])
+    c2 = Corpus([A, B], [merged])
+    h.carry(c, c2)
+    gone, kern = h.pop(), h.pop()
+    assert gone.pos is None and gone.selected is None
+    assert c2.mention(kern.pos).mention.text == "Kern" and kern.selected == "E9"
+
+
+def test_recall_mechanisms_on_invented_names():
+    """Each recall mechanism alone, against a tiny wiki (no HTTP): numbers, brackets, lists, 'the', 'to', families."""
+    from linker.pipeline import recall, runs
+
+    pages = {
+        "Kestrel 7": {"title": "Kestrel 7", "description": "Rocket built by Kestrel Labs", "categories": ["Rockets"]},
+        "Kestrel Labs": {"title": "Kestrel Labs", "description": "Ruritanian company", "categories": ["Companies of Ruritania"]},
+        "Harbour": {"title": "Harbour", "description": "Natural satellite of Ruritania", "categories": ["Natural satellites"]},
+        "Osprey": {"title": "Osprey", "disambiguation": True, "description": "", "categories": ["Disambiguation pages"]},
+        "Merlin": {"title": "Merlin", "disambiguation": True, "description": "", "categories": ["Disambiguation pages"]},
+    }
+
+    class Wiki:
+        def lookup(self, titles):
+            return {t: pages.get(t, {"title": t, "missing": True}) for t in titles}
+
+    text = ("Kestrel Labs (KL) flew the Kestrel 7 past the Harbour. Bands such as Rook, Osprey and Finch played. "
+            "She signed Rook to Kestrel Labs. The Moreau brothers watched. Teams in Merlin cheered.")
+    art = Article("k.txt", text, "K")
+
+    def at(word, nth=0):
+        s = -1
+        for _ in range(nth + 1):
+            s = text.index(word, s + 1)
+        return s
+
+    spacy = [
+        Mention("k.txt", at("Kestrel Labs"), at("Kestrel Labs") + 12, "Kestrel Labs", "ORG"),
+        Mention("k.txt", at("Kestrel 7"), at("Kestrel 7") + 7, "Kestrel", "ORG"),
+        Mention("k.txt", at("Harbour"), at("Harbour") + 7, "Harbour", "PERSON"),
+        Mention("k.txt", at("Rook"), at("Rook") + 4, "Rook", "ORG"),
+        Mention("k.txt", at("Finch"), at("Finch") + 5, "Finch", "ORG"),
+        Mention("k.txt", at("Rook", 1), at("Kestrel Labs", 1) + 12, "Rook to Kestrel Labs", "WORK_OF_ART"),
+        Mention("k.txt", at("Moreau"), at("Moreau") + 6, "Moreau", "PERSON"),
+    ]
+    out, defined, dropped = recall([art], {"k.txt": spacy}, Wiki())
+    got = {(x.text, x.label) for x in out["k.txt"]}
+    assert ("KL", "ORG") in got and ("KL", "Kestrel Labs") in defined  # an abbreviation in brackets
+    assert ("Kestrel 7", "PRODUCT") in got and ("Kestrel", "ORG") not in got  # the number belongs to the name
+    assert ("Harbour", "LOC") in got  # "the Harbour" is no person
+    assert ("Osprey", "ORG") in got  # between two names of a list
+    assert ("Rook", "WORK_OF_ART") in got and ("Kestrel Labs", "ORG") in got  # split at "to"
+    assert not any(x.text == "Moreau" for x in out["k.txt"])  # "the Moreau brothers" is no one person
+    assert ("Merlin", "ORG") in got  # mid-sentence, known to the wiki as a disambiguation page
+    assert [r for _, r in runs("Flew on Kestrel VII. Analysts said")] == ["Flew", "Kestrel VII.", "Analysts"]

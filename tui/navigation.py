@@ -129,3 +129,43 @@ class Corpus:
         while a < m.start and text[a].isspace():
             a += 1
         return a, max(b, m.end)
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where the reader was: a source, a mention in it (or none), the selected entity (or none)."""
+
+    doc: int
+    pos: Pos | None
+    selected: str | None
+
+
+class History:
+    """The places `u` goes back to: bounded, one way in (push), one way out (pop)."""
+
+    def __init__(self, limit: int = 100) -> None:
+        self.limit = limit
+        self._spots: list[Spot] = []
+
+    def push(self, spot: Spot) -> None:
+        self._spots.append(spot)
+        del self._spots[: -self.limit]
+
+    def pop(self) -> Spot | None:
+        return self._spots.pop() if self._spots else None
+
+    def __len__(self) -> int:
+        return len(self._spots)
+
+    def __iter__(self):
+        return iter(self._spots)
+
+    def carry(self, old: Corpus, new: Corpus) -> None:
+        """Re-resolve every spot after the entities changed: a position by its place in the text,
+        the selection by the entity now there (or kept if that entity still exists)."""
+        carried = []
+        for s in self._spots:
+            pos = new.carry(old.offset_of(s.pos))
+            selected = new.mention(pos).entity if pos else (s.selected if s.selected in new.entities else None)
+            carried.append(Spot(s.doc, pos, selected))
+        self._spots = carried

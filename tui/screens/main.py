@@ -16,7 +16,7 @@ from tui.keys import screen_bindings
 from tui.text import safe_url, visible
 from tui.line_list import LineList
 from tui.messages import EntitiesReady, LoadFailed, Progressed
-from tui.navigation import Corpus, Pos
+from tui.navigation import Corpus, History, Pos, Spot
 from tui.status import StatusLine
 
 EXTRACT_CHARS = 525
@@ -40,7 +40,7 @@ class MainScreen(Screen):
         self.doc = 0
         self.pos: Pos | None = None
         self.selected: str | None = None
-        self.history: list[tuple[int, Pos | None, str | None]] = []
+        self.history = History()
         self.busy = "opening…"
         self.search_term = ""
         self.search_doc = -1
@@ -76,18 +76,13 @@ class MainScreen(Screen):
         # selection by the entity now at that place (after a fix its id may have changed).
         old = self.corpus
         spot = old.offset_of(self.pos)
-        history = [(d, old.offset_of(p), sel) for d, p, sel in self.history]
         self.corpus = Corpus(self.articles, message.entities)
+        self.history.carry(old, self.corpus)
         self.pos = self.corpus.carry(spot)
         if self.pos:
             self.selected = self.corpus.mention(self.pos).entity
         elif self.selected not in self.corpus.entities:
             self.selected = None
-        self.history = [
-            (d, pos, self.corpus.mention(pos).entity if pos else (sel if sel in self.corpus.entities else None))
-            for d, spot_, sel in history
-            for pos in [self.corpus.carry(spot_)]
-        ]
         settle_memory()
         self.busy = ""
         self.fill_sources()
@@ -209,8 +204,7 @@ class MainScreen(Screen):
         if pos is None:
             return
         if remember:
-            self.history.append((self.doc, self.pos, self.selected))
-            del self.history[:-100]
+            self.remember()
         placed = self.corpus.mention(pos)
         self.pos = pos
         if placed:
@@ -232,13 +226,13 @@ class MainScreen(Screen):
         view.scroll_to(y=view.max_scroll_y if end else 0, animate=False)
 
     def action_source(self, step: int) -> None:
-        self.history.append((self.doc, self.pos, self.selected))
+        self.remember()
         self.pos = None
         self.open_doc((self.doc + step) % len(self.articles))
 
     def on_line_list_selected(self, event: LineList.Selected) -> None:
         if event.line_list.id == "sources" and event.index != self.doc:
-            self.history.append((self.doc, self.pos, self.selected))
+            self.remember()
             self.pos = None
             self.open_doc(event.index)
             self.query_one(ArticleView).focus()
@@ -259,12 +253,16 @@ class MainScreen(Screen):
             return
         self.go(self.corpus.jump(self.selected, self.pos or (self.doc, -1 if step > 0 else 10**9), step > 0), remember=True)
 
+    def remember(self) -> None:
+        """The one way into the history: where the reader is now."""
+        self.history.push(Spot(self.doc, self.pos, self.selected))
+
     def action_back(self) -> None:
-        if not self.history:
+        spot = self.history.pop()
+        if spot is None:
             self.notify("Nothing to go back to", timeout=2)
             return
-        doc, pos, selected = self.history.pop()
-        self.selected, self.pos = selected, pos
+        doc, self.selected, self.pos = spot.doc, spot.selected, spot.pos
         if doc != self.doc:
             self.open_doc(doc)
         else:
@@ -330,7 +328,7 @@ class MainScreen(Screen):
                 return
             after = self.corpus.mention(self.pos).mention.start if self.pos and self.corpus.mention(self.pos) else -1
             self.match_index = next((n for n, (s, _) in enumerate(found) if s > after), 0)
-            self.history.append((self.doc, self.pos, self.selected))
+            self.remember()
         else:
             self.match_index = (self.match_index + 1) % len(view.matches)
         target = view.matches[self.match_index][0]
