@@ -70,10 +70,12 @@ class Library:
         refresh_stale: bool = False,
         timeout: float = 10.0,
         jobs: int = 1,
+        scheduler: str | None = None,
     ) -> None:
         self.store = store
         self.model = model
         self.jobs = max(1, jobs)
+        self.scheduler = scheduler  # a Dask scheduler's address: annotation runs on its workers
         self.model_id = f"{model}=={model_version(model)}"
         self.gateway = WikiGateway(
             api_url, store=store, offline=offline, max_age_days=max_age_days, timeout=timeout, refresh_stale=refresh_stale
@@ -119,12 +121,18 @@ class Library:
             else:
                 out[a.doc] = got
         if todo:
-            from linker.ner import annotate_texts
-
             if progress:
                 progress("annotate", 0, len(todo))
+            if self.scheduler:
+                from linker.cluster import annotate_on_cluster
 
-            for n, (a, ms) in enumerate(zip(todo, annotate_texts(todo, self.model, jobs=self.jobs)), 1):
+                found = annotate_on_cluster(todo, self.model, self.scheduler)
+            else:
+                from linker.ner import annotate_texts
+
+                found = enumerate(annotate_texts(todo, self.model, jobs=self.jobs))
+            for n, (i, ms) in enumerate(found, 1):
+                a = todo[i]
                 out[a.doc] = ms
                 self.store.set("annotation", self.annotation_key(a), [{"start": m.start, "end": m.end, "label": m.label} for m in ms])
                 if progress:

@@ -8,9 +8,12 @@ from elsewhere can never run code.  Entries are ``{kind}:{key}`` ->
 
 from __future__ import annotations
 
+import errno
 import math
+import os
 import re
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -50,6 +53,11 @@ class Store:
 
     def __init__(self, directory: str | Path | None = None, timeout: float = 60.0) -> None:
         self.directory = Path(directory) if directory else default_dir()
+        self.readonly = False  # a cache we may read but not write (a team's shared cache, a read-only mount)
+        self.cache = None
+        if _read_only(self.directory):
+            self._open_read_only()
+            return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             self.cache = diskcache.Cache(
@@ -69,10 +77,35 @@ class Store:
                 f"Move it away or run 'gloss cache clear --cache-dir {self.directory}' to start afresh."
             ) from err
 
+    def _open_read_only(self) -> None:
+        """Read the cache through SQLite's read-only mode; writes are skipped (nothing new is kept)."""
+        db = self.directory / "cache.db"
+        if not db.is_file():
+            raise CacheError(f"the cache at {self.directory} is read-only and holds no cache yet; choose another with --cache-dir")
+        try:
+            self.db = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60, check_same_thread=False)
+            self.db.execute("SELECT COUNT(*) FROM Cache").fetchone()
+        except sqlite3.DatabaseError as err:
+            raise CacheError(f"the read-only cache at {self.directory} cannot be read ({err})") from err
+        self.disk = SafeJSONDisk(str(self.directory))
+        self.readonly = True
+        self.lock = threading.Lock()
+
+    def _get_read_only(self, full: str):
+        db_key, raw = self.disk.put(full)
+        with self.lock:
+            row = self.db.execute("SELECT mode, filename, value FROM Cache WHERE key = ? AND raw = ?", (db_key, raw)).fetchone()
+        if row is None:
+            return None
+        return self.disk.fetch(row[0], row[1], row[2], False)
+
     # -- the interface the linker's WikiGateway uses ---------------------------------
     def get(self, kind: str, key: str):
         try:
-            entry = self.cache.get(f"{kind}:{key}", default=None, retry=True)
+            if self.readonly:
+                entry = self._get_read_only(f"{kind}:{key}")
+            else:
+                entry = self.cache.get(f"{kind}:{key}", default=None, retry=True)
         except Exception:  # noqa: BLE001 - a damaged row (zlib, types, SQLite) is a miss, not a crash
             return None
         if not isinstance(entry, dict) or "v" not in entry or not isinstance(entry.get("t"), (int, float)):
@@ -84,6 +117,8 @@ class Store:
         return entry["v"], min(when, time.time())
 
     def set(self, kind: str, key: str, value, when: float | None = None) -> None:
+        if self.readonly:
+            return  # read-only: the reader still works; what it learns now is not kept
         entry = {"v": value, "t": time.time() if when is None else when}
         try:
             self.cache.set(f"{kind}:{key}", entry, retry=True)
@@ -93,7 +128,8 @@ class Store:
             raise CacheError(f"cannot write to the cache at {self.directory}: {err.strerror or err}") from err
 
     def delete(self, kind: str, key: str) -> None:
-        self.cache.delete(f"{kind}:{key}", retry=True)
+        if not self.readonly:
+            self.cache.delete(f"{kind}:{key}", retry=True)
 
     # -- whole-store operations ------------------------------------------------------
     def _keys(self) -> list[str]:
@@ -104,9 +140,10 @@ class Store:
         finally:
             db.close()
         keys = []
+        disk = self.disk if self.readonly else self.cache.disk
         for key, raw in rows:
             try:
-                full = self.cache.disk.get(key, bool(raw))
+                full = disk.get(key, bool(raw))
             except Exception:  # noqa: BLE001 - a foreign or damaged row is not ours
                 continue
             if isinstance(full, str) and ":" in full:
@@ -134,16 +171,41 @@ class Store:
             "directory": str(self.directory),
             "entries": counts,
             "total": sum(counts.values()),
-            "bytes": self.cache.volume(),
+            "bytes": self._volume(),
             "oldest": oldest,
             "newest": newest,
         }
 
+    def _volume(self) -> int:
+        if not self.readonly:
+            return self.cache.volume()
+        return sum(f.stat().st_size for f in self.directory.rglob("*") if f.is_file())
+
     def clear(self) -> int:
+        if self.readonly:
+            raise CacheError(f"the cache at {self.directory} is read-only: nothing can be cleared")
         return self.cache.clear(retry=True)
 
     def close(self) -> None:
-        self.cache.close()
+        if self.readonly:
+            self.db.close()
+        else:
+            self.cache.close()
+
+
+def _read_only(directory: Path) -> bool:
+    """An existing cache directory this process may read but not write (permissions, or a read-only mount)."""
+    if not directory.is_dir():
+        return False
+    if not os.access(directory, os.W_OK):
+        return os.access(directory, os.R_OK | os.X_OK)
+    try:  # root passes os.access; a read-only file system still refuses
+        probe = directory / f".gloss-write-probe-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+        return False
+    except OSError as err:
+        return err.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def wipe(directory: str | Path) -> int:

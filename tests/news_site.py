@@ -180,6 +180,7 @@ class Site:
         self.in_flight = 0
         self.max_in_flight = 0
         self.user_agents: set[str] = set()
+        self.gzipped = 0  # answers sent gzip-compressed (the client asked for it)
         self.base = ""
 
     def answer(self, path: str, accept_gzip: bool) -> tuple[int, dict, bytes]:
@@ -227,6 +228,8 @@ class Site:
             time.sleep(self.page_delay)
             body = article_page(self.by_slug[path[1:-5]]).encode()
             if accept_gzip:
+                with self.lock:
+                    self.gzipped += 1
                 return 200, {"Content-Type": html_type, "Content-Encoding": "gzip"}, gzip.compress(body)
             return 200, {"Content-Type": html_type}, body
         return 404, {"Content-Type": html_type}, b"<html><body>Not found</body></html>"

@@ -206,8 +206,34 @@ def test_full_disk_gives_a_clear_message_and_keeps_the_cache(tmp_path, warmed):
         (mnt / "filler").write_bytes(b"\0" * 200_000)
         code, out, err = gloss("cache", "import", str(bundle), "--cache-dir", str(mnt / "cache"))
         assert code != 0 and "Traceback" not in err and ("No space" in err or "full" in err or "cannot" in err)
+        # The full disk left a cache that still opens and reads.
+        code, out, err = gloss("cache", "stats", "--cache-dir", str(mnt / "cache"))
+        assert code == 0 and "entries" in out, err
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/bin/mount"), reason="needs root for a read-only bind mount")
+def test_a_read_only_cache_is_read(tmp_path, warm_copy):
+    """A team's shared cache the user may not write (here a read-only mount, which stops root too)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if subprocess.run(["mount", "--bind", str(warm_copy), str(ro)], capture_output=True).returncode != 0:
+        pytest.skip("cannot bind-mount here")
+    try:
+        if subprocess.run(["mount", "-o", "remount,ro,bind", str(ro)], capture_output=True).returncode != 0:
+            pytest.skip("cannot remount read-only here")
+        code, out, err = gloss("entities", str(SAMPLES), "--json", "--offline", "--cache-dir", str(ro))
+        assert code == 0, err
+        linked = [e for e in json.loads(out)["entities"] if e["title"]]
+        assert enough_linked(len(linked)) and all(e["summary"] for e in linked)
+        assert "read-only" in err  # said once: what is learnt now is not kept
+        code, out, err = gloss("cache", "stats", "--cache-dir", str(ro))
+        assert code == 0 and "entries" in out
+        code, out, err = gloss("cache", "clear", "--yes", "--cache-dir", str(ro))
+        assert code != 0 and "read-only" in err and "Traceback" not in err
+    finally:
+        subprocess.run(["umount", "-l", str(ro)], capture_output=True)
 
 
 def test_interrupted_import_leaves_a_readable_cache_and_can_be_redone(tmp_path):

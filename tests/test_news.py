@@ -156,6 +156,7 @@ def test_fetching_is_polite(tmp_path):
     assert site.user_agents and all(ua.startswith("gloss/") for ua in site.user_agents)
     assert 1 < site.max_in_flight <= 2  # in parallel, but never more than two at a time on one site
     assert site.hits["/robots.txt"] == 1  # read once per site
+    assert site.gzipped == len(site.stories)  # every page came compressed, and was read (stored whole)
 
 
 def test_offline_add_refuses_and_stores_nothing(site, tmp_path):

@@ -80,3 +80,27 @@ def test_a_plain_wiki_without_disambiguation_property_or_short_descriptions(plai
     code, out, err = gloss("eval", "--gold", str(s.gold), str(s.docs), "--wiki-api", plain_wiki.url, "--cache-dir", str(tmp_path / "c"), "--json")
     assert code == 0, err
     assert json.loads(out)["f1"] >= 0.9
+
+
+def test_faults_injected_in_front_of_the_real_wiki(real_wiki, tmp_path):
+    """500s, 429s with Retry-After and garbage from a proxy in front of the real MediaWiki: the warm
+    reports what failed, caches nothing false, and the next warm completes."""
+    from tests.wiki_server import serve_proxy
+
+    server, stats, faults = serve_proxy(real_wiki.url, error_rate=0.3, ratelimit_rate=0.1, garbage_rate=0.1, retry_after=1, seed=3)
+    url = f"http://127.0.0.1:{server.server_address[1]}/w/api.php"
+    cache = str(tmp_path / "c")
+    try:
+        code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", url, "--cache-dir", cache, "--timeout", "30")
+        assert stats.faults > 0 and "Traceback" not in err
+        first = warm_linked(out)
+        faults.update({"error_rate": 0.0, "ratelimit_rate": 0.0, "garbage_rate": 0.0})
+        code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", url, "--cache-dir", cache, "--timeout", "30")
+        assert code == 0, err
+        assert enough_linked(warm_linked(out)) and warm_linked(out) >= first
+        # What the faults interrupted was retried or left for later, never cached as "no article".
+        direct = str(tmp_path / "direct")
+        code, out2, _ = gloss("warm", str(SAMPLES), "--wiki-api", real_wiki.url, "--cache-dir", direct)
+        assert warm_linked(out) == warm_linked(out2)
+    finally:
+        server.shutdown()

@@ -258,7 +258,8 @@ def render_page(wiki: Wiki, page: dict, props: set[str], params: dict[str, str])
     return out
 
 
-def make_handler(wiki: Wiki, faults: Faults, stats: Stats):
+def make_handler(wiki: Wiki | None, faults: Faults, stats: Stats, upstream: str | None = None):
+    """Answers from `wiki`, or, as a fault-injecting proxy, from the real MediaWiki API at `upstream`."""
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -339,11 +340,27 @@ def make_handler(wiki: Wiki, faults: Faults, stats: Stats):
             if fault == "bomb":
                 self.send_json(200, gzip_bomb(), {"Content-Encoding": "gzip"})
                 return
+            if upstream is not None:
+                self.forward(qs)
+                return
             if params.get("action") != "query":
                 body = {"error": {"code": "badvalue", "info": "Unrecognized value for parameter action"}}
                 self.send_json(200, json.dumps(body).encode())
                 return
             self.send_json(200, json.dumps(answer_query(wiki, params)).encode())
+
+        def forward(self, qs: str) -> None:
+            """The real wiki's own answer, status and body as they came (no fault drawn)."""
+            import urllib.error
+            import urllib.request
+
+            request = urllib.request.Request(f"{upstream}?{qs}", headers={"User-Agent": self.headers.get("User-Agent", "")})
+            try:
+                with urllib.request.urlopen(request, timeout=120) as r:
+                    status, body = r.status, r.read()
+            except urllib.error.HTTPError as err:
+                status, body = err.code, err.read()
+            self.send_json(status, body)
 
     return Handler
 
@@ -364,6 +381,17 @@ WRONG_TYPES = [
 def gzip_bomb() -> bytes:
     """About 200 kB that unpack to 200 MB of spaces."""
     return gzip.compress(b" " * (200 << 20), compresslevel=9)
+
+
+def serve_proxy(upstream: str, port: int = 0, **fault_options) -> tuple[ThreadingHTTPServer, Stats, Faults]:
+    """A fault-injecting proxy in front of a real MediaWiki API (`upstream`: its api.php URL),
+    answering at /w/api.php; the faults are the same as the stand-in's."""
+    faults = Faults(**fault_options)
+    stats = Stats()
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(None, faults, stats, upstream))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, stats, faults
 
 
 def serve(pages: list[Path], port: int = 0, **fault_options) -> tuple[ThreadingHTTPServer, Stats, Faults]:

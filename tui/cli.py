@@ -52,6 +52,15 @@ def api_url(text: str) -> str:
     return text
 
 
+def scheduler_address(text: str) -> str:
+    """A Dask scheduler address: tcp://HOST:PORT (or HOST:PORT)."""
+    import re
+
+    if not re.fullmatch(r"(tcp|tls|inproc)://[\w.\-\[\]:]+(:\d+)?|[\w.\-]+:\d+", text):
+        raise argparse.ArgumentTypeError(f"not a Dask scheduler address (want tcp://HOST:PORT): {safe(text)!r}")
+    return text if "://" in text else f"tcp://{text}"
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("common options")
     g.add_argument("--wiki-api", type=api_url, default=DEFAULT_API, metavar="URL", help=f"MediaWiki API endpoint (default: {DEFAULT_API})")
@@ -90,6 +99,10 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
         p = argparse.ArgumentParser(prog="gloss warm", description="Annotate and link articles and fetch every summary into the cache, for reading offline later.")
         p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or story:ID")
         p.add_argument("--jobs", type=jobs_count, default=os.cpu_count() or 1, metavar="N", help="processes for annotation (default: all cores)")
+        p.add_argument(
+            "--scheduler", type=scheduler_address, default=None, metavar="ADDRESS",
+            help="annotate on the workers of this Dask scheduler (tcp://HOST:PORT); this machine still links, fetches and writes the cache",
+        )
     elif command == "entities":
         p = argparse.ArgumentParser(prog="gloss entities", description="List the linked entities of articles.")
         p.add_argument("paths", nargs="+", metavar="PATH")
@@ -126,14 +139,18 @@ def fail(message: str, code: int = 2) -> int:
 def open_store(args):
     from cache.store import Store
 
-    return Store(args.cache_dir)
+    store = Store(args.cache_dir)
+    if store.readonly:
+        print(f"gloss: the cache at {safe(store.directory)} is read-only: it is read, and nothing new is kept", file=sys.stderr)
+    return store
 
 
 def open_library(args, store, refresh_stale: bool = False):
     from cache.library import Library
 
     return Library(
-        store, args.wiki_api, args.offline, args.model, args.max_age, refresh_stale=refresh_stale, timeout=args.timeout, jobs=getattr(args, "jobs", 1)
+        store, args.wiki_api, args.offline, args.model, args.max_age, refresh_stale=refresh_stale, timeout=args.timeout,
+        jobs=getattr(args, "jobs", 1), scheduler=getattr(args, "scheduler", None),
     )
 
 
@@ -374,6 +391,8 @@ def cmd_cache(args) -> int:
             store = Store(directory)
         except CacheError:
             store = None
+        if store is not None and store.readonly:
+            return fail(f"the cache at {directory} is read-only for you: nothing cleared", 1)
         if not args.yes:
             if not sys.stdin.isatty():
                 return fail(f"not clearing {directory} without asking, and there is no terminal to ask: add --yes")
@@ -505,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(command)
     args = parser.parse_args(argv[1:] if command else argv)
     from cache.store import CacheError
+    from linker.cluster import ClusterError
     from linker.ner import ModelError
 
     handler = {
@@ -513,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     }[command]
     try:
         return handler(args)
-    except (CacheError, ModelError) as err:
+    except (CacheError, ModelError, ClusterError) as err:
         return fail(str(err))
     except KeyboardInterrupt:
         print("gloss: interrupted; everything finished so far is kept in the cache", file=sys.stderr)
