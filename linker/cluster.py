@@ -52,9 +52,9 @@ def batches(articles: list[Article], limit: int = BATCH_CHARS) -> list[list[int]
 def annotate_on_cluster(
     articles: list[Article], model: str, address: str, progress: Callable[[int], None] | None = None, timeout: float = 10.0
 ) -> Iterator[tuple[int, list[Mention]]]:
-    """Yield (index, mentions) for every article, as the cluster's workers finish their batches."""
+    """Yield (index, mentions) for every article, in order, from batches the cluster's workers annotate in parallel."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError as err:
         raise ClusterError("--scheduler needs Dask distributed: pip install 'distributed'") from err
     try:
@@ -78,8 +78,7 @@ def annotate_on_cluster(
             client.submit(annotate_batch, [(articles[i].doc, articles[i].text) for i in group], model, pure=False): group
             for group in groups
         }
-        for future in as_completed(futures):
-            group = futures[future]
+        for future, group in futures.items():  # all were submitted at once: they run in parallel, arrive in order
             for i, found in zip(group, future.result()):
                 a = articles[i]
                 yield i, [Mention(a.doc, m["start"], m["end"], a.text[m["start"]:m["end"]], m["label"]) for m in found]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import SAMPLES, gloss
+from tests.conftest import SAMPLES, gloss, gloss_proc
 
 distributed = pytest.importorskip("distributed")
 
@@ -45,5 +45,5 @@ def test_warm_on_a_dask_cluster_gives_the_same_mentions_and_links(tmp_path, wiki
 def test_an_unreachable_scheduler_is_one_clear_line(tmp_path):
     code, out, err = gloss("warm", str(SAMPLES), "--scheduler", "tcp://127.0.0.1:9", "--offline", "--cache-dir", str(tmp_path / "c"))
     assert code == 2 and "cannot reach the Dask scheduler" in err and "Traceback" not in err
-    code, out, err = gloss("warm", str(SAMPLES), "--scheduler", "not an address")
-    assert code == 2 and "not a Dask scheduler address" in err
+    r = gloss_proc("warm", str(SAMPLES), "--scheduler", "not an address")
+    assert r.returncode == 2 and "not a Dask scheduler address" in r.stderr
