@@ -72,6 +72,9 @@ class Store:
             if not marker.exists():
                 marker.write_text("gloss cache: diskcache rows of JSON only; managed by 'gloss cache'\n", encoding="utf-8")
         except (sqlite3.DatabaseError, OSError, CacheError, ValueError) as err:
+            if _disk_full(err) and (self.directory / "cache.db").is_file():
+                self._open_read_only()  # a full disk: what is there still reads
+                return
             raise CacheError(
                 f"the cache at {self.directory} cannot be used ({err}). "
                 f"Move it away or run 'gloss cache clear --cache-dir {self.directory}' to start afresh."
@@ -191,6 +194,10 @@ class Store:
             self.db.close()
         else:
             self.cache.close()
+
+
+def _disk_full(err: BaseException) -> bool:
+    return (isinstance(err, OSError) and err.errno == errno.ENOSPC) or "disk is full" in str(err) or "No space" in str(err)
 
 
 def _read_only(directory: Path) -> bool:

@@ -196,25 +196,43 @@ def test_interrupted_warm_leaves_a_consistent_cache(tmp_path):
 
 @pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/bin/mount"), reason="needs root to mount a tiny tmpfs")
 def test_full_disk_gives_a_clear_message_and_keeps_the_cache(tmp_path, warmed):
+    from cache.bundle import export
+    from cache.store import Store
+
     mnt = tmp_path / "small"
     mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mnt)], capture_output=True).returncode != 0:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(mnt)], capture_output=True).returncode != 0:
         pytest.skip("cannot mount tmpfs here")
     try:
         bundle = tmp_path / "b.gloss"
         gloss("cache", "export", str(bundle), "--cache-dir", str(warmed))
-        (mnt / "filler").write_bytes(b"\0" * 200_000)
-        code, out, err = gloss("cache", "import", str(bundle), "--cache-dir", str(mnt / "cache"))
-        assert code != 0 and "Traceback" not in err and ("No space" in err or "full" in err or "cannot" in err)
-        # The full disk left a cache that still opens and reads.
+        gloss("cache", "import", str(bundle), "--cache-dir", str(mnt / "cache"), check=True)
+        before = sum(1 for _ in Store(mnt / "cache").entries())
+        # Fill the disk, then try to add more.
+        with open(mnt / "filler", "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        big = Store(tmp_path / "big")
+        for i in range(5000):
+            big.set("alias", f"en.wikipedia.org|en|Name {i}", f"Title {i} " + "x" * 200)
+        big.close()
+        export(Store(tmp_path / "big"), tmp_path / "big.gloss")
+        code, out, err = gloss("cache", "import", str(tmp_path / "big.gloss"), "--cache-dir", str(mnt / "cache"))
+        assert code != 0 and "Traceback" not in err and ("full" in err or "No space" in err), err
+        # The full disk left the cache as it was: it opens and reads what it held.
         code, out, err = gloss("cache", "stats", "--cache-dir", str(mnt / "cache"))
-        assert code == 0 and "entries" in out, err
+        assert code == 0, err
+        assert int(out.split(": ", 1)[1].split(" entries")[0]) >= before
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/bin/mount"), reason="needs root for a read-only bind mount")
-def test_a_read_only_cache_is_read(tmp_path, warm_copy):
+def test_a_read_only_cache_is_read(tmp_path, warm_copy, wiki):
     """A team's shared cache the user may not write (here a read-only mount, which stops root too)."""
     ro = tmp_path / "ro"
     ro.mkdir()
@@ -223,7 +241,7 @@ def test_a_read_only_cache_is_read(tmp_path, warm_copy):
     try:
         if subprocess.run(["mount", "-o", "remount,ro,bind", str(ro)], capture_output=True).returncode != 0:
             pytest.skip("cannot remount read-only here")
-        code, out, err = gloss("entities", str(SAMPLES), "--json", "--offline", "--cache-dir", str(ro))
+        code, out, err = gloss("entities", str(SAMPLES), "--json", "--offline", "--wiki-api", wiki.url, "--cache-dir", str(ro))
         assert code == 0, err
         linked = [e for e in json.loads(out)["entities"] if e["title"]]
         assert enough_linked(len(linked)) and all(e["summary"] for e in linked)

@@ -141,7 +141,7 @@ def open_store(args):
 
     store = Store(args.cache_dir)
     if store.readonly:
-        print(f"gloss: the cache at {safe(store.directory)} is read-only: it is read, and nothing new is kept", file=sys.stderr)
+        print(f"gloss: the cache at {safe(store.directory)} is read-only (or its disk is full): it is read, and nothing new is kept", file=sys.stderr)
     return store
 
 
