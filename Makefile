@@ -23,8 +23,11 @@ run: $(VENV)/.installed
 	@$(BIN)/gloss cache import $(DEMO) >/dev/null || echo "(demo bundle not imported; summaries need 'gloss warm samples')"
 	$(BIN)/gloss samples --offline --wiki-api http://demo.gloss.invalid/w/api.php
 
+# The real MediaWiki instances the tests use are built (once, then cached) in the background
+# while the other tests run; the tests that need them wait for them.
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check --select F,E9 tui linker cache tests bench
+	@( $(BIN)/python -m tests.real_wiki build && $(BIN)/python -m tests.real_wiki build --plain --no-pad ) >/dev/null 2>&1 &
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(VENV)/.installed-test

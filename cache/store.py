@@ -86,8 +86,13 @@ class Store:
         if not db.is_file():
             raise CacheError(f"the cache at {self.directory} is read-only and holds no cache yet; choose another with --cache-dir")
         try:
-            self.db = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60, check_same_thread=False)
-            self.db.execute("SELECT COUNT(*) FROM Cache").fetchone()
+            try:
+                self.db = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=60, check_same_thread=False)
+                self.db.execute("SELECT COUNT(*) FROM Cache").fetchone()
+            except sqlite3.OperationalError:
+                # On read-only media SQLite cannot make the WAL's shared-memory file: read the file as it is.
+                self.db = sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True, timeout=60, check_same_thread=False)
+                self.db.execute("SELECT COUNT(*) FROM Cache").fetchone()
         except sqlite3.DatabaseError as err:
             raise CacheError(f"the read-only cache at {self.directory} cannot be read ({err})") from err
         self.disk = SafeJSONDisk(str(self.directory))
@@ -137,11 +142,15 @@ class Store:
     # -- whole-store operations ------------------------------------------------------
     def _keys(self) -> list[str]:
         """Every key that decodes as one of ours; rows written by anything else are skipped."""
-        db = sqlite3.connect(f"file:{self.directory / 'cache.db'}?mode=ro", uri=True, timeout=60)
-        try:
-            rows = db.execute("SELECT key, raw FROM Cache ORDER BY rowid").fetchall()
-        finally:
-            db.close()
+        if self.readonly:
+            with self.lock:
+                rows = self.db.execute("SELECT key, raw FROM Cache ORDER BY rowid").fetchall()
+        else:
+            db = sqlite3.connect(f"file:{self.directory / 'cache.db'}?mode=ro", uri=True, timeout=60)
+            try:
+                rows = db.execute("SELECT key, raw FROM Cache ORDER BY rowid").fetchall()
+            finally:
+                db.close()
         keys = []
         disk = self.disk if self.readonly else self.cache.disk
         for key, raw in rows:

@@ -253,7 +253,7 @@ class Scorer:
             text = page_text(rec)
             bag = Counter(words(text))
             self.bags[title] = bag
-            self.text_tokens[title] = set(tokens(text))
+            self.text_tokens[title] = set(tokens(text + " " + title))  # the title names things too ("Ruritania Cup")
             df.update(set(bag))
         n = max(len(records), 1)
         self.idf = {w: math.log(1 + n / c) for w, c in df.items()}

@@ -159,6 +159,19 @@ def build(files: list[Path] | None = None, plain: bool = False, pad: bool = True
     folder = instances_dir() / f"{'plain' if plain else 'wikipedia-like'}-{'padded' if pad else 'lean'}-{fingerprint(files, plain, pad)}"
     if (folder / "complete").exists():
         return folder
+    import fcntl
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    # One builder at a time (`make test` starts one in the background while the other tests run):
+    # whoever comes second waits, then finds the instance finished.
+    with open(folder.with_name(folder.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (folder / "complete").exists():
+            return folder
+        return _build(folder, files, plain, pad)
+
+
+def _build(folder: Path, files: list[Path], plain: bool, pad: bool) -> Path:
     work = folder.with_name(folder.name + f".building-{os.getpid()}")
     shutil.rmtree(work, ignore_errors=True)
     (work / "data").mkdir(parents=True)

@@ -234,6 +234,10 @@ def test_full_disk_gives_a_clear_message_and_keeps_the_cache(tmp_path, warmed):
 @pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/bin/mount"), reason="needs root for a read-only bind mount")
 def test_a_read_only_cache_is_read(tmp_path, warm_copy, wiki):
     """A team's shared cache the user may not write (here a read-only mount, which stops root too)."""
+    from cache.store import Store
+
+    Store(warm_copy).close()  # closed cleanly: no WAL files beside it, which SQLite cannot make on read-only media
+    assert not (warm_copy / "cache.db-shm").exists()
     ro = tmp_path / "ro"
     ro.mkdir()
     if subprocess.run(["mount", "--bind", str(warm_copy), str(ro)], capture_output=True).returncode != 0:
