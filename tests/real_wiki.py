@@ -146,7 +146,10 @@ def instances_dir() -> Path:
 
 def _php(args: list[str], config: Path | None, cwd: Path) -> None:
     env = {**os.environ, **({"MW_CONFIG_FILE": str(config)} if config else {})}
+    started = time.monotonic()
     done = subprocess.run(["php", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
+    if os.environ.get("GLOSS_WIKI_TIMING"):
+        print(f"{Path(args[0]).name}: {time.monotonic() - started:.0f} s", file=sys.stderr)
     if done.returncode != 0:
         raise RuntimeError(f"php {' '.join(args[:2])} failed: {(done.stdout + done.stderr)[-2000:]}")
 

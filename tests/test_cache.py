@@ -371,3 +371,22 @@ def test_four_readers_and_a_warm_share_one_cache(wiki, warmed, tmp_path):
         assert int(out.strip()) >= 1
     code, out, _ = gloss("entities", str(extra), "--offline", "--json", "--wiki-api", wiki.url, "--cache-dir", str(cache))
     assert linked_with_summaries(out)[1] >= 40
+
+
+def test_damaged_rows_read_as_misses_and_a_warm_mends_them(tmp_path, warm_copy, wiki):
+    """Rows whose bytes were damaged (bad zlib, wrong types): no traceback, read as 'not cached', refilled by warm."""
+    import sqlite3
+
+    db = sqlite3.connect(warm_copy / "cache.db")
+    rows = db.execute("SELECT rowid FROM Cache ORDER BY rowid").fetchall()
+    for (rowid,) in rows[::3]:
+        db.execute("UPDATE Cache SET value = ? WHERE rowid = ?", (b"\x78\x9c not zlib at all", rowid))
+    for (rowid,) in rows[1::7]:
+        db.execute("UPDATE Cache SET value = ?, mode = 1 WHERE rowid = ?", (b"[1, 2, 3]", rowid))
+    db.commit()
+    db.close()
+    code, out, err = gloss("entities", str(SAMPLES), "--json", "--offline", "--wiki-api", wiki.url, "--cache-dir", str(warm_copy))
+    assert code == 0 and "Traceback" not in err, err
+    code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", wiki.url, "--cache-dir", str(warm_copy))
+    assert code == 0, err
+    assert enough_linked(warm_linked(out))

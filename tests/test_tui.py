@@ -346,3 +346,24 @@ async def test_not_cached_hint_names_the_wiki_and_the_cache(tmp_path, wiki):
         text = " ".join(panel(screen).split())
         assert "Not cached yet" in text
         assert f"gloss warm {one} --wiki-api {wiki.url} --cache-dir {tmp_path / 'cold'}" in text
+
+
+async def test_a_url_with_escapes_from_a_wiki_is_shown_not_obeyed(warmed):
+    """A page URL carrying OSC 52 (clipboard) and a BEL, as a hostile wiki or bundle could send:
+    the panel shows it as visible symbols, makes no link of it, and y refuses to copy it."""
+    from dataclasses import replace
+
+    app = make_app(warmed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(app, pilot)
+        ent = next(e for e in screen.corpus.entities.values() if e.summary)
+        evil = replace(ent.summary, url="https://x.test/\x1b]52;c;cHduZWQ=\x07")
+        shown = screen.panel_text(replace(ent, summary=evil))
+        assert "\x1b" not in shown.plain and "\x07" not in shown.plain and "␛]52" in shown.plain
+        assert not any("link" in str(span.style) for span in shown.spans)
+        copied = []
+        app.copy_to_clipboard = copied.append
+        screen.current_url = lambda: evil.url
+        await pilot.press("y")
+        await pilot.pause()
+        assert copied == []
