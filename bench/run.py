@@ -27,7 +27,7 @@ SIZE = (120, 40)
 
 STARTUP = r"""
 import sys, time
-mode, cache, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
+mode, cache, url, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 from textual.app import App
 from textual.widgets import Static
 if mode == "minimal":
@@ -54,7 +54,7 @@ else:
     MainScreen.on_entities_ready = on_ready
     MainScreen.on_mount = on_mount
     articles, _ = load_articles(paths)
-    app = GlossApp(articles, Library(Store(cache), offline=True), paths)
+    app = GlossApp(articles, Library(Store(cache), api_url=url, offline=True), paths)
 app.run(headless=True, size=(120, 40))
 # VmHWM, not ru_maxrss: ru_maxrss also counts the parent's pages shared at fork time.
 peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) * 1024
@@ -64,7 +64,7 @@ print(time.time(), peak, "spacy" in sys.modules)
 
 def row(name, value, unit, baseline, target, lower_is_better=True, ratio_target=True):
     ratio = value / baseline if baseline else None
-    measured = ratio if ratio_target else value
+    measured = ratio if ratio_target and baseline else value
     if target is None:
         meets = None  # no target: nothing to meet (printed as "-")
     else:
@@ -73,9 +73,9 @@ def row(name, value, unit, baseline, target, lower_is_better=True, ratio_target=
             "ratio": round(ratio, 3) if ratio is not None else None, "target": target, "meets_target": meets}
 
 
-def startup(mode: str, cache: Path, paths: list[str]) -> tuple[float, int, bool]:
+def startup(mode: str, cache: Path, url: str, paths: list[str]) -> tuple[float, int, bool]:
     t0 = time.time()
-    r = subprocess.run([sys.executable, "-c", STARTUP, mode, str(cache), *paths], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    r = subprocess.run([sys.executable, "-c", STARTUP, mode, str(cache), url, *paths], capture_output=True, text=True, cwd=ROOT, timeout=300)
     if r.returncode != 0:
         raise RuntimeError(r.stderr[-2000:])
     end, rss, spacy = r.stdout.split()[-3:]
@@ -185,13 +185,13 @@ def bench_cold_warm() -> list[dict]:
         real.stop()
     return [
         row(f"cold warm-up wall time, {which} + 100 ms latency (baseline: its requests one by one)", wall, "s", serial, 10.0, ratio_target=False),
-        row(f"cold warm-up requests ({which}, padded pages)", requests, "requests", None, 30),
-        row("requests per linked entity", requests / max(linked, 1), "requests", None, 0.5),
+        row(f"cold warm-up requests ({which}, padded pages)", requests, "requests", None, 30, ratio_target=False),
+        row("requests per linked entity", requests / max(linked, 1), "requests", None, 0.5, ratio_target=False),
         row("most requests in flight", in_flight, "requests", 1, 4, ratio_target=False),
     ]
 
 
-def synthetic_corpus(warmed: Path, out_dir: Path, cache: Path, n: int = 1000) -> None:
+def synthetic_corpus(warmed: Path, out_dir: Path, cache: Path, url: str, n: int = 1000) -> None:
     """1,000 articles recombined from the samples' sentences, with their entities, cached."""
     from cache.library import Library
     from cache.store import Store
@@ -199,7 +199,7 @@ def synthetic_corpus(warmed: Path, out_dir: Path, cache: Path, n: int = 1000) ->
     from linker.model import Entity, Mention
 
     articles, _ = load_articles([str(SAMPLES)])
-    lib = Library(Store(warmed), offline=True)
+    lib = Library(Store(warmed), api_url=url, offline=True)
     entities = lib.entities(articles).entities
     by_doc: dict[str, list[tuple[Mention, str]]] = {}
     for e in entities:
@@ -229,11 +229,11 @@ def synthetic_corpus(warmed: Path, out_dir: Path, cache: Path, n: int = 1000) ->
         (out_dir / doc).write_text(text, encoding="utf-8")
         made.append(doc)
     arts, _ = load_articles([str(out_dir)])
-    target = Library(Store(cache), offline=True)
+    target = Library(Store(cache), api_url=url, offline=True)
     target.store.set("corpus", target.corpus_key(arts, {}), {"entities": [e.to_json() for e in ents.values() if e.mentions]})
 
 
-def bench_navigation(cache: Path, corpus_dir: Path) -> list[dict]:
+def bench_navigation(cache: Path, corpus_dir: Path, url: str) -> list[dict]:
     import asyncio
 
     from cache.library import Library
@@ -242,7 +242,7 @@ def bench_navigation(cache: Path, corpus_dir: Path) -> list[dict]:
     from tui.app import GlossApp
 
     articles, _ = load_articles([str(corpus_dir)])
-    app = GlossApp(articles, Library(Store(cache), offline=True), [str(corpus_dir)])
+    app = GlossApp(articles, Library(Store(cache), api_url=url, offline=True), [str(corpus_dir)])
     jumps, index_open, actions, presses, noop = [], [], [], [], []
 
     async def painted(action: str) -> float:
@@ -418,7 +418,7 @@ def main() -> int:
         rss = {}
         for _ in range(5):
             for mode in ("minimal", "gloss"):
-                took, r, spacy = startup(mode, warmed, [str(SAMPLES)])
+                took, r, spacy = startup(mode, warmed, url, [str(SAMPLES)])
                 starts[mode].append(took)
                 rss[mode] = r
                 if spacy:
@@ -429,9 +429,9 @@ def main() -> int:
         rows.extend(bench_cold_warm())
         corpus_dir, big = work / "corpus", work / "big"
         shutil.copytree(warmed, big)
-        synthetic_corpus(warmed, corpus_dir, big)
-        rows.extend(bench_navigation(big, corpus_dir))
-        _, big_rss, _ = startup("gloss", big, [str(corpus_dir)])
+        synthetic_corpus(warmed, corpus_dir, big, url)
+        rows.extend(bench_navigation(big, corpus_dir, url))
+        _, big_rss, _ = startup("gloss", big, url, [str(corpus_dir)])
         r = row("peak RSS with 1,000 cached articles open", big_rss / 2**20, "MB", rss["minimal"] / 2**20, 400, ratio_target=False)
         rows.append(r)
         rows.append(bench_cache(warmed))

@@ -5,8 +5,9 @@ taken in date order, each is a vector of the names spaCy found in it (weighted b
 how rare the name is in the whole archive, tf-idf), and it joins the story whose
 centroid it is most similar to (cosine), if that is similar enough and the story
 was still running near the article's date; otherwise it starts a story.  Only
-stories sharing a name with the article are compared (an inverted index), so the
-work grows with the archive, not with its square.
+stories sharing a name of a person, organisation or other non-place with the
+article are compared (an inverted index; places are shared by too many stories),
+so the work grows with the archive, not with its square.
 """
 
 from __future__ import annotations
@@ -146,7 +147,10 @@ def group(items: list[Item]) -> list[Story]:
         day = _day(it.date)
         best, best_sim = None, SIMILAR
         seen: set[int] = set()
-        for k in v:
+        # Candidates come through the names that say who and what (places are shared by too many
+        # stories to narrow anything down); an article with no such name looks through its places.
+        specific = [k for k in v if k not in setting] or list(v)
+        for k in specific:
             stale = []
             for ci in index[k]:
                 if ci in seen:
