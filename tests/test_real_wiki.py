@@ -64,8 +64,19 @@ def test_linking_quality_is_the_same_against_the_real_wiki(real_wiki, tmp_path, 
     assert code == 0, err
     r = json.loads(out)
     assert r["f1"] >= 0.95 and r["nil_accuracy"] == 1.0, r["errors"]
-    # The issue's bar for hard mentions is 0.90; against the real wiki dev2 measures 0.886 (see the note).
-    assert r["hard_accuracy"] >= (0.95 if story == "samples" else 0.88), r["errors"]
+    assert r["hard_accuracy"] >= (0.95 if story == "samples" else 0.90), r["errors"]
+
+
+@pytest.mark.parametrize("story", ["space", "music"])
+def test_held_out_stories_link_as_well_against_the_real_wiki(real_wiki, tmp_path, story):
+    """Our held-out stories (never fitted on) against the real MediaWiki: the hidden stories' aim."""
+    from tests.stories import HELD_OUT
+
+    s = HELD_OUT[story]
+    code, out, err = gloss("eval", "--gold", str(s.gold), str(s.docs), "--wiki-api", real_wiki.url, "--cache-dir", str(tmp_path / "c"), "--json", "--errors")
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["f1"] >= 0.95 and r["nil_accuracy"] == 1.0, r["errors"]
 
 
 def test_a_plain_wiki_without_disambiguation_property_or_short_descriptions(plain_wiki, tmp_path):
