@@ -57,26 +57,19 @@ def test_warm_against_the_padded_wiki_is_frugal_and_complete(real_wiki, tmp_path
     assert enough_linked(len(ents)) and all(e["summary"] and e["summary"]["extract"] for e in ents)
 
 
-@pytest.mark.parametrize("story", ["samples", "dev2"])
-def test_linking_quality_is_the_same_against_the_real_wiki(real_wiki, tmp_path, story):
-    s = STORIES[story]
-    code, out, err = gloss("eval", "--gold", str(s.gold), str(s.docs), "--wiki-api", real_wiki.url, "--cache-dir", str(tmp_path / "c"), "--json", "--errors")
-    assert code == 0, err
-    r = json.loads(out)
-    assert r["f1"] >= 0.95 and r["nil_accuracy"] == 1.0, r["errors"]
-    assert r["hard_accuracy"] >= (0.95 if story == "samples" else 0.90), r["errors"]
-
-
-@pytest.mark.parametrize("story", ["space", "music"])
-def test_held_out_stories_link_as_well_against_the_real_wiki(real_wiki, tmp_path, story):
-    """Our held-out stories (never fitted on) against the real MediaWiki: the hidden stories' aim."""
+@pytest.mark.parametrize("story, hard", [("samples", 0.95), ("dev2", 0.90), ("space", None), ("music", None)])
+def test_linking_quality_is_the_same_against_the_real_wiki(real_wiki, tmp_path, story, hard):
+    """The development stories at the issue's bars, and our held-out stories (never fitted on) at the
+    hidden stories' aim, against the real MediaWiki."""
     from tests.stories import HELD_OUT
 
-    s = HELD_OUT[story]
+    s = {**STORIES, **HELD_OUT}[story]
     code, out, err = gloss("eval", "--gold", str(s.gold), str(s.docs), "--wiki-api", real_wiki.url, "--cache-dir", str(tmp_path / "c"), "--json", "--errors")
     assert code == 0, err
     r = json.loads(out)
     assert r["f1"] >= 0.95 and r["nil_accuracy"] == 1.0, r["errors"]
+    if hard is not None:
+        assert r["hard_accuracy"] >= hard, r["errors"]
 
 
 def test_a_plain_wiki_without_disambiguation_property_or_short_descriptions(plain_wiki, tmp_path):
