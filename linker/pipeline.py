@@ -89,19 +89,29 @@ def places_of(c: Cluster) -> list[str]:
     return [g for f in sorted(c.forms) for g in place_names(f)][:12]
 
 
-def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, dict], list[Found]]:
-    """Page records and, per cluster, its candidates: titles, redirects, disambiguation entries, search."""
-    asked: list[list[str]] = []
+@dataclass
+class Case:
+    """One cluster on its way to a decision: what the text says of it and which pages it may be.
+    Each step fills its own field; nothing is matched up by position in a list."""
+
+    cluster: Cluster
+    forms: list[str] = field(default_factory=list)  # the names asked of the wiki
+    guesses: list[str] = field(default_factory=list)  # place pages a people's word may come from
+    evidence: Evidence | None = None
+    found: Found = field(default_factory=Found)
+
+
+def candidates(source: Candidates, cases: list[Case]) -> dict[str, dict]:
+    """Fill each case's candidates (titles, redirects, disambiguation entries, search); returns the page records."""
     titles: set[str] = set()
-    for c in clusters:
-        forms = sorted(c.forms, key=lambda f: (-len(content_tokens(f)), f))[:MAX_FORMS]
+    for case in cases:
+        forms = sorted(case.cluster.forms, key=lambda f: (-len(content_tokens(f)), f))[:MAX_FORMS]
         forms += [v for f in forms if (v := straight(undotted(f))) != f and v not in forms]
-        asked.append(forms)
+        case.forms = forms
+        case.guesses = places_of(case.cluster)
         titles.update(forms)
         titles.update(f + " (disambiguation)" for f in forms[:2])
-    guessed = [places_of(c) for c in clusters]
-    for g in guessed:
-        titles.update(g)
+        titles.update(case.guesses)
     records = source.lookup(sorted(titles))
     # Every entry of every disambiguation page: their order means nothing.
     entries: set[str] = set()
@@ -113,9 +123,8 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
     for rec in list(records.values()) + list(more.values()):
         if _usable(rec) and not rec.get("disambiguation"):
             pages[rec["title"]] = rec
-    found: list[Found] = []
-    for forms in asked:
-        f = Found()
+    for case in cases:
+        forms, f = case.forms, case.found
         fullest = max(len(content_tokens(form)) for form in forms)
         for form in forms:
             # Only the fullest names count as reaching a page by title: a town called
@@ -138,36 +147,34 @@ def candidates(source: Candidates, clusters: list[Cluster]) -> tuple[dict[str, d
                         f.add(target["title"], listed=True)
                     elif _status(target):
                         f.status = _status(target)
-        found.append(f)
-    # A people's word and the place its name comes from, where that place has a page.
-    for f, guesses in zip(found, guessed):
-        for t in guesses:
+        # A people's word and the place its name comes from, where that place has a page.
+        for t in case.guesses:
             rec = records.get(t)
             if _usable(rec) and not rec.get("disambiguation") and page_label(rec) in ("GPE", "LOC"):
                 f.add(rec["title"], searched=True)
     # The wiki's search, for names that led nowhere by title.
-    searched: dict[int, list[str]] = {}
-    for i, c in enumerate(clusters):
-        if found[i].pages or found[i].status != LINKED:
+    searched: list[tuple[Case, list[str]]] = []
+    for case in cases:
+        if case.found.pages or case.found.status != LINKED:
             continue
-        result = source.search(c.name)
+        result = source.search(case.cluster.name)
         if isinstance(result, str):
-            found[i].status = NOT_CACHED if result == WIKI_NOT_CACHED else FAILED
+            case.found.status = NOT_CACHED if result == WIKI_NOT_CACHED else FAILED
         else:
-            searched[i] = result
-    wanted = {t for result in searched.values() for t in result if t not in pages}
+            searched.append((case, result))
+    wanted = {t for _, result in searched for t in result if t not in pages}
     extra = source.lookup(sorted(wanted))
     for rec in extra.values():
         if _usable(rec) and not rec.get("disambiguation"):
             pages[rec["title"]] = rec
-    for i, result in searched.items():
-        forms = list(clusters[i].forms)
+    for case, result in searched:
+        forms = list(case.cluster.forms)
         for t in result:
             rec = pages.get(t) or extra.get(t)
             # The search finds spellings and fuller names; a page whose title does not cover the name is no candidate.
             if _usable(rec) and rec["title"] in pages and name_match(forms, rec["title"], rec.get("aliases", []))[0] >= 0.5:
-                found[i].add(rec["title"], searched=True)
-    return pages, found
+                case.found.add(rec["title"], searched=True)
+    return pages
 
 
 CAPITALISED = re.compile(r"(?<![\w’'.-])[A-Z][\w’'.]*(?:-[A-Z0-9][\w’'.]*)*(?:[ ](?:[A-Z][\w’'.]*(?:-[A-Z0-9][\w’'.]*)*))*")
@@ -407,8 +414,10 @@ class Decision:
     status: str
 
 
-def evidence(articles: dict[str, Article], clusters: list[Cluster], names: list[str]) -> list[Evidence]:
-    """Each cluster's forms, label, context words and same-sentence neighbours; linear in the mentions."""
+def evidence(articles: dict[str, Article], cases: list[Case]) -> None:
+    """Fill each case's evidence: forms, label, context words and same-sentence neighbours; linear in the mentions."""
+    clusters = [case.cluster for case in cases]
+    names = [c.name for c in clusters]
     spans = {doc: sentences(a.text) or [(0, len(a.text))] for doc, a in articles.items()}
     in_sentence: dict[tuple[str, int], set[int]] = defaultdict(set)
     placed: list[set[tuple[str, int]]] = []
@@ -421,8 +430,8 @@ def evidence(articles: dict[str, Article], clusters: list[Cluster], names: list[
         placed.append(where)
     sentence_words: dict[tuple[str, int], list[str]] = {}
     doc_words: dict[str, Counter] = {}
-    out = []
-    for i, c in enumerate(clusters):
+    for i, case in enumerate(cases):
+        c = case.cluster
         ctx: Counter = Counter()
         neighbours: set[str] = set()
         for where in placed[i]:
@@ -439,17 +448,16 @@ def evidence(articles: dict[str, Article], clusters: list[Cluster], names: list[
         for form in forms:
             for w in words(form):
                 ctx.pop(w, None)
-        out.append(Evidence(forms, c.label, ctx, neighbours))
-    return out
+        case.evidence = Evidence(forms, c.label, ctx, neighbours)
 
 
-def anchors_of(clusters: list[Cluster], names: list[str], found: list[Found]) -> dict[str, str]:
+def anchors_of(cases: list[Case]) -> dict[str, str]:
     """Entities whose name reaches one page by title or redirect: the story's likely fixed points."""
     out: dict[str, str] = {}
-    for c, name, f in zip(clusters, names, found):
-        direct = [t for t, (d, _, _) in f.pages.items() if d]
+    for case in cases:
+        direct = [t for t, (d, _, _) in case.found.pages.items() if d]
         if len(direct) == 1:
-            out.setdefault(direct[0], name)
+            out.setdefault(direct[0], case.cluster.name)
     return out
 
 
@@ -472,15 +480,17 @@ class Linker:
 
     def decide(self, articles: list[Article], per_doc: dict[str, list[Mention]]) -> tuple[list[Decision], dict[str, dict]]:
         """One decision per cluster, and the page records they refer to."""
-        clusters = self.clusters(articles, per_doc)
-        names = [c.name for c in clusters]
-        labels = [c.label for c in clusters]
-        ev = evidence({a.doc: a for a in articles}, clusters, names)
-        pages, found = candidates(self.source, clusters)
-        scorer = Scorer(pages, anchors_of(clusters, names, found), self.model)
+        cases = [Case(c) for c in self.clusters(articles, per_doc)]
+        evidence({a.doc: a for a in articles}, cases)
+        pages = candidates(self.source, cases)
+        scorer = Scorer(pages, anchors_of(cases), self.model)
         decisions = [
-            settle(Decision(c, name, label, scorer.rank(e, f.pages), None, 0.0, f.status), pages, self.model.threshold)
-            for c, name, label, e, f in zip(clusters, names, labels, ev, found)
+            settle(
+                Decision(case.cluster, case.cluster.name, case.cluster.label, scorer.rank(case.evidence, case.found.pages), None, 0.0, case.found.status),
+                pages,
+                self.model.threshold,
+            )
+            for case in cases
         ]
         return decisions, pages
 
