@@ -137,11 +137,15 @@ def fail(message: str, code: int = 2) -> int:
 
 
 def open_store(args):
+    """The command's one store (opened once, however many steps ask for it)."""
     from cache.store import Store
 
+    if getattr(args, "_store", None) is not None:
+        return args._store
     store = Store(args.cache_dir)
     if store.readonly:
         print(f"gloss: the cache at {safe(store.directory)} is read-only (or its disk is full): it is read, and nothing new is kept", file=sys.stderr)
+    args._store = store
     return store
 
 
@@ -181,10 +185,12 @@ def stored_stories(args, store=None, quiet: bool = False):
         return []
     lib = open_library(args, store)
     articles = [record_article(r) for r in records]
-    todo = sum(1 for a in articles if lib.cached_mentions(a) is None)
-    if todo and not quiet:
-        print(f"gloss: finding the names in {todo} new article{'s' if todo != 1 else ''}...", file=sys.stderr)
-    per_doc, _ = lib.mentions(articles)
+
+    def say(stage: str, done: int, total: int) -> None:
+        if done == 0 and not quiet:  # only when some articles have no names cached yet
+            print(f"gloss: finding the names in {total} new article{'s' if total != 1 else ''}...", file=sys.stderr)
+
+    per_doc, _ = lib.mentions(articles, progress=say)
     items = [Item(r["id"], r.get("title") or "", r.get("site") or "", r.get("date") or "", per_doc.get(r["id"], [])) for r in records]
     return group(items)
 
