@@ -23,8 +23,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from tests.wiki_server import QuietServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = Path(__file__).parent.parent / "samples"
@@ -282,10 +284,9 @@ def make_handler(site: Site):
     return Handler
 
 
-def serve(port: int = 0, slow_seconds: float = 30.0, page_delay: float = 0.0) -> tuple[ThreadingHTTPServer, Site]:
+def serve(port: int = 0, slow_seconds: float = 30.0, page_delay: float = 0.0) -> tuple[QuietServer, Site]:
     site = Site(slow_seconds, page_delay)
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(site))
-    server.daemon_threads = True
+    server = QuietServer(("127.0.0.1", port), make_handler(site))
     site.base = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, site
