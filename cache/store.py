@@ -130,7 +130,7 @@ class Store:
         entry = {"v": value, "t": time.time() if when is None else when}
         try:
             self.cache.set(f"{kind}:{key}", entry, retry=True)
-        except sqlite3.OperationalError as err:
+        except sqlite3.DatabaseError as err:  # locked, read-only, or a damaged database
             raise CacheError(f"cannot write to the cache at {self.directory}: {err}") from err
         except OSError as err:
             raise CacheError(f"cannot write to the cache at {self.directory}: {err.strerror or err}") from err
@@ -142,15 +142,21 @@ class Store:
     # -- whole-store operations ------------------------------------------------------
     def _keys(self) -> list[str]:
         """Every key that decodes as one of ours; rows written by anything else are skipped."""
-        if self.readonly:
-            with self.lock:
-                rows = self.db.execute("SELECT key, raw FROM Cache ORDER BY rowid").fetchall()
-        else:
-            db = sqlite3.connect(f"file:{self.directory / 'cache.db'}?mode=ro", uri=True, timeout=60)
-            try:
-                rows = db.execute("SELECT key, raw FROM Cache ORDER BY rowid").fetchall()
-            finally:
-                db.close()
+        try:
+            if self.readonly:
+                with self.lock:
+                    rows = self.db.execute("SELECT key, raw FROM Cache ORDER BY rowid").fetchall()
+            else:
+                db = sqlite3.connect(f"file:{self.directory / 'cache.db'}?mode=ro", uri=True, timeout=60)
+                try:
+                    rows = db.execute("SELECT key, raw FROM Cache ORDER BY rowid").fetchall()
+                finally:
+                    db.close()
+        except sqlite3.DatabaseError as err:
+            raise CacheError(
+                f"the cache at {self.directory} is damaged ({err}); single entries may still read, but not the whole. "
+                f"Run 'gloss cache clear --cache-dir {self.directory}' to start afresh."
+            ) from err
         keys = []
         disk = self.disk if self.readonly else self.cache.disk
         for key, raw in rows:

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from linker.model import Entity
+from linker.model import Entity, Page
 
 
 class GoldError(ValueError):
@@ -48,6 +48,12 @@ def read_gold(path: str | Path) -> list[GoldMention]:
 
 def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
     return a_start < b_end and b_start < a_end
+
+
+def direct_titles(source, gold: list[GoldMention]) -> dict[str, str | None]:
+    """The page each gold surface text reaches by title or redirect alone (None: none, or a list page)."""
+    looked = source.lookup({g.text for g in gold})
+    return {t: (r.title if isinstance(r, Page) and not r.missing and not r.disambiguation else None) for t, r in looked.items()}
 
 
 def score(entities: list[Entity], gold: list[GoldMention], direct_titles: dict[str, str | None] | None = None) -> dict:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from linker.model import Page
 from linker.names import content_tokens, demonym_of, name_match, person_compatible, tokens
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
@@ -146,10 +147,10 @@ def words(text: str) -> list[str]:
     return [w.lower().rstrip("'’") for w in WORD.findall(text) if w.lower() not in STOPWORDS]
 
 
-def page_types(record: dict) -> dict[str, float]:
+def page_types(record: Page) -> dict[str, float]:
     """What a page is about, as shares of types, from its categories and short description."""
-    cats = " | ".join(record.get("categories", [])).lower()
-    desc = (record.get("description") or "").lower()
+    cats = " | ".join(record.categories).lower()
+    desc = (record.description or "").lower()
     scores: Counter = Counter()
     for text, weight, found in ((cats, 1, lambda cue, text: cue in text), (desc, 2, lambda cue, text: re.search(r"\b" + re.escape(cue) + r"\b", text))):
         hits = [(typ, cue) for typ, cues in TYPE_WORDS.items() for cue in cues if found(cue, text)]
@@ -165,7 +166,7 @@ def page_types(record: dict) -> dict[str, float]:
     return {t: s / total for t, s in scores.items()}
 
 
-def page_label(record: dict) -> str | None:
+def page_label(record: Page) -> str | None:
     """The NER label a page's own type stands for, when one type clearly dominates."""
     ranked = sorted(page_types(record).items(), key=lambda kv: -kv[1])
     best, share = ranked[0]
@@ -173,7 +174,7 @@ def page_label(record: dict) -> str | None:
     return best if share >= 0.4 and share > runner_up and best not in ("OTHER", "LANGUAGE") else None
 
 
-def type_fit(label: str, record: dict) -> float:
+def type_fit(label: str, record: Page) -> float:
     types = page_types(record)
     table = COMPAT.get(label, {})
     fit = sum(share * table.get(t, 0.15 if label != "PERSON" else 0.0) for t, share in types.items())
@@ -235,14 +236,14 @@ def default_model() -> Model:
     return Model.from_json(json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")))
 
 
-def page_text(record: dict) -> str:
-    return " ".join([record.get("description", ""), record.get("extract", "")[:1500], " ".join(record.get("categories", []))])
+def page_text(record: Page) -> str:
+    return " ".join([record.description, record.extract[:1500], " ".join(record.categories)])
 
 
 class Scorer:
     """Features and probabilities for the candidates of one story."""
 
-    def __init__(self, records: dict[str, dict], anchors: dict[str, str] | None = None, model: Model | None = None) -> None:
+    def __init__(self, records: dict[str, Page], anchors: dict[str, str] | None = None, model: Model | None = None) -> None:
         self.records = records
         self.model = model or default_model()
         # IDF over the candidate pages seen in this run.
@@ -291,7 +292,7 @@ class Scorer:
 
     def features(self, ev: Evidence, title: str, direct: bool, listed: bool, searched: bool) -> dict[str, float]:
         rec = self.records[title]
-        aliases = rec.get("aliases", [])
+        aliases = rec.aliases
         name, partial, overlap = name_match(ev.forms, title, aliases)
         types = page_types(rec)
         place = types.get("GPE", 0.0) + types.get("LOC", 0.0) >= 0.5
@@ -299,7 +300,7 @@ class Scorer:
         demonym = 0.0
         if ev.label == "NORP" and place:
             # The place's names: title, redirects, and the capitalised words of the page's opening.
-            opening = re.findall(r"\b[A-Z][a-z]{3,}\b", rec.get("extract", "")[:200])
+            opening = re.findall(r"\b[A-Z][a-z]{3,}\b", rec.extract[:200])
             demonym = 1.0 if any(demonym_of(f, title, aliases + opening) for f in ev.forms) else 0.0
             # A place on the people's word's own disambiguation page is the place of that people.
             demonym = max(demonym, 1.0 if listed and single else 0.0)
@@ -346,14 +347,13 @@ class Scorer:
             f["only"] = 1.0 if len(rows) == 1 else 0.0
             f["rivals"] = min(1.0, math.log1p(named - (f["name"] >= 0.7)) / math.log(11))
             f = {k: round(v, 4) for k, v in f.items()}
-            out.append(Scored(t, self.model.probability(f), f, self.records[t].get("description", "")))
+            out.append(Scored(t, self.model.probability(f), f, self.records[t].description))
         out.sort(key=lambda s: (-s.score, s.title))
         return out
 
 
-def page_length(record: dict) -> int:
-    length = record.get("length")
-    return int(length) if isinstance(length, int) and length > 0 else len(record.get("extract", ""))
+def page_length(record: Page) -> int:
+    return record.length if record.length > 0 else len(record.extract)
 
 
 def choose(ranked: list[Scored], threshold: float) -> tuple[Scored | None, float]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
 LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
 
@@ -31,6 +32,62 @@ class Summary:
             description=str(data.get("description") or ""),
             extract=str(data.get("extract") or ""),
             url=str(data.get("url") or ""),
+        )
+
+
+def _strings(value) -> list[str]:
+    return [str(v) for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+@dataclass
+class Page:
+    """What the linker knows of one wiki page, as the cache keeps it (``missing``: no such page)."""
+
+    title: str
+    missing: bool = False
+    pageid: int | None = None
+    description: str = ""
+    extract: str = ""
+    url: str = ""
+    length: int = 0  # the page's size in bytes on the wiki (a prior: longer pages are the better-known things)
+    disambiguation: bool = False
+    categories: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # a disambiguation page's entries
+    aliases: list[str] = field(default_factory=list)
+    age: float = 0.0  # seconds since it was fetched (known when read from the cache; not kept)
+
+    @property
+    def usable(self) -> bool:
+        return not self.missing
+
+    @property
+    def summary(self) -> Summary:
+        return Summary(self.title, self.description, self.extract, self.url)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        del data["age"]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict, age: float = 0.0) -> Page:
+        """A record from the cache or a bundle; wrong types become empty values, a title is required."""
+        if not isinstance(data, dict) or not isinstance(data.get("title"), str):
+            raise TypeError("a page record needs a title")
+        length, pageid = data.get("length"), data.get("pageid")
+        return cls(
+            title=data["title"],
+            missing=data.get("missing") is True,
+            pageid=pageid if isinstance(pageid, int) and not isinstance(pageid, bool) else None,
+            description=str(data.get("description") or ""),
+            extract=str(data.get("extract") or ""),
+            url=str(data.get("url") or ""),
+            length=length if isinstance(length, int) and not isinstance(length, bool) else 0,
+            disambiguation=data.get("disambiguation") is True,
+            categories=_strings(data.get("categories")),
+            links=_strings(data.get("links")),
+            aliases=_strings(data.get("aliases")),
+            age=age,
         )
 
 
@@ -93,8 +150,16 @@ class Candidate:
         )
 
 
-# Link status: linked to a page, no article (NIL), or not decidable now.
-LINKED, NIL, NOT_CACHED, FAILED = "linked", "nil", "not_cached", "failed"
+class Status(StrEnum):
+    """What became of an entity's link (its value is what JSON output and the cache carry)."""
+
+    LINKED = "linked"  # linked to a page
+    NIL = "nil"  # the wiki has no article for it
+    NOT_CACHED = "not_cached"  # offline, and the cache does not know yet
+    FAILED = "failed"  # the wiki could not be asked now
+
+
+LINKED, NIL, NOT_CACHED, FAILED = Status.LINKED, Status.NIL, Status.NOT_CACHED, Status.FAILED
 
 
 @dataclass
@@ -109,7 +174,7 @@ class Entity:
     confidence: float = 0.0
     candidates: list[Candidate] = field(default_factory=list)
     summary: Summary | None = None
-    status: str = NIL
+    status: Status = NIL
     overridden: bool = False
 
     @property
@@ -126,7 +191,7 @@ class Entity:
             "label": self.label,
             "title": self.title,
             "confidence": round(self.confidence, 4),
-            "status": self.status,
+            "status": self.status.value,
             "overridden": self.overridden,
             "summary": self.summary.to_json() if self.summary else None,
             "candidates": [c.to_json() for c in self.candidates],
@@ -144,7 +209,7 @@ class Entity:
             confidence=float(data.get("confidence", 0.0)),
             candidates=[Candidate.from_json(c) for c in _list(data.get("candidates"))],
             summary=Summary.from_json(data["summary"]) if data.get("summary") else None,
-            status=data["status"] if data.get("status") in (LINKED, NIL, NOT_CACHED, FAILED) else NIL,
+            status=Status(data["status"]) if data.get("status") in Status._value2member_map_ else NIL,
             overridden=bool(data.get("overridden", False)),
         )
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from linker.link import STOPWORDS, Evidence, Model, Scored, Scorer, choose, default_model, page_label, words
-from linker.model import FAILED, LABELS, LINKED, NIL, NOT_CACHED, Article, Candidate, Entity, Mention, Summary
+from linker.model import FAILED, LABELS, LINKED, NIL, NOT_CACHED, Article, Candidate, Entity, Mention, Page, Status
 from linker.names import base_title, content_tokens, fold, is_acronym, key, name_match, place_names, squash, straight, undotted
 from linker.resolve import Cluster, cluster_corpus, propagate, vote_labels
 from linker.wiki import FAILED as WIKI_FAILED
@@ -33,9 +33,9 @@ MAX_FORMS = 4
 class Candidates(Protocol):
     """Where candidate pages come from: the wiki gateway in the app."""
 
-    def lookup(self, titles) -> dict[str, dict | str]: ...
+    def lookup(self, titles) -> dict[str, Page | Status]: ...
 
-    def search(self, query: str, limit: int = 8) -> list[str] | str: ...
+    def search(self, query: str, limit: int = 8) -> list[str] | Status: ...
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -54,15 +54,11 @@ def sentence_index(spans: list[tuple[int, int]], pos: int) -> int:
     return lo
 
 
-def summary_of(record: dict) -> Summary:
-    return Summary(record["title"], record.get("description", ""), record.get("extract", ""), record.get("url", ""))
+def _usable(rec: Page | Status | None) -> bool:
+    return isinstance(rec, Page) and not rec.missing
 
 
-def _usable(rec) -> bool:
-    return isinstance(rec, dict) and not rec.get("missing")
-
-
-def _status(rec) -> str | None:
+def _status(rec) -> Status | None:
     if rec == WIKI_NOT_CACHED:
         return NOT_CACHED
     if rec == WIKI_FAILED:
@@ -75,7 +71,7 @@ class Found:
     """One cluster's candidate pages: title -> (direct, listed, searched); and whether all could be had."""
 
     pages: dict[str, tuple[bool, bool, bool]] = field(default_factory=dict)
-    status: str = LINKED
+    status: Status = LINKED
 
     def add(self, title: str, direct: bool = False, listed: bool = False, searched: bool = False) -> None:
         d, li, s = self.pages.get(title, (False, False, False))
@@ -101,7 +97,7 @@ class Case:
     found: Found = field(default_factory=Found)
 
 
-def candidates(source: Candidates, cases: list[Case]) -> dict[str, dict]:
+def candidates(source: Candidates, cases: list[Case]) -> dict[str, Page]:
     """Fill each case's candidates (titles, redirects, disambiguation entries, search); returns the page records."""
     titles: set[str] = set()
     for case in cases:
@@ -116,13 +112,13 @@ def candidates(source: Candidates, cases: list[Case]) -> dict[str, dict]:
     # Every entry of every disambiguation page: their order means nothing.
     entries: set[str] = set()
     for rec in records.values():
-        if _usable(rec) and rec.get("disambiguation"):
-            entries.update(rec.get("links", []))
+        if _usable(rec) and rec.disambiguation:
+            entries.update(rec.links)
     more = source.lookup(sorted(entries - set(records)))
-    pages: dict[str, dict] = {}
+    pages: dict[str, Page] = {}
     for rec in list(records.values()) + list(more.values()):
-        if _usable(rec) and not rec.get("disambiguation"):
-            pages[rec["title"]] = rec
+        if _usable(rec) and not rec.disambiguation:
+            pages[rec.title] = rec
     for case in cases:
         forms, f = case.forms, case.found
         fullest = max(len(content_tokens(form)) for form in forms)
@@ -137,21 +133,21 @@ def candidates(source: Candidates, cases: list[Case]) -> dict[str, dict]:
                     continue
                 if not _usable(rec):
                     continue
-                if not rec.get("disambiguation"):
+                if not rec.disambiguation:
                     if t == form:
-                        f.add(rec["title"], direct=full)
+                        f.add(rec.title, direct=full)
                     continue
-                for link in rec.get("links", []):
+                for link in rec.links:
                     target = more.get(link, records.get(link))
-                    if _usable(target) and not target.get("disambiguation"):
-                        f.add(target["title"], listed=True)
+                    if _usable(target) and not target.disambiguation:
+                        f.add(target.title, listed=True)
                     elif _status(target):
                         f.status = _status(target)
         # A people's word and the place its name comes from, where that place has a page.
         for t in case.guesses:
             rec = records.get(t)
-            if _usable(rec) and not rec.get("disambiguation") and page_label(rec) in ("GPE", "LOC"):
-                f.add(rec["title"], searched=True)
+            if _usable(rec) and not rec.disambiguation and page_label(rec) in ("GPE", "LOC"):
+                f.add(rec.title, searched=True)
     # The wiki's search, for names that led nowhere by title.
     searched: list[tuple[Case, list[str]]] = []
     for case in cases:
@@ -165,15 +161,15 @@ def candidates(source: Candidates, cases: list[Case]) -> dict[str, dict]:
     wanted = {t for _, result in searched for t in result if t not in pages}
     extra = source.lookup(sorted(wanted))
     for rec in extra.values():
-        if _usable(rec) and not rec.get("disambiguation"):
-            pages[rec["title"]] = rec
+        if _usable(rec) and not rec.disambiguation:
+            pages[rec.title] = rec
     for case, result in searched:
         forms = list(case.cluster.forms)
         for t in result:
             rec = pages.get(t) or extra.get(t)
             # The search finds spellings and fuller names; a page whose title does not cover the name is no candidate.
-            if _usable(rec) and rec["title"] in pages and name_match(forms, rec["title"], rec.get("aliases", []))[0] >= 0.5:
-                case.found.add(rec["title"], searched=True)
+            if _usable(rec) and rec.title in pages and name_match(forms, rec.title, rec.aliases)[0] >= 0.5:
+                case.found.add(rec.title, searched=True)
     return pages
 
 
@@ -338,7 +334,7 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
     def exact(text: str) -> str | None:
         """The label of the page whose exact title `text` is (None: no such page, or its type is unclear)."""
         rec = records.get(text)
-        if not _usable(rec) or rec.get("disambiguation") or squash(base_title(rec["title"])) != squash(text):
+        if not _usable(rec) or rec.disambiguation or squash(base_title(rec.title)) != squash(text):
             return None
         label = page_label(rec)
         return label if label in LABELS else None
@@ -350,7 +346,7 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
         if label is not None:
             for doc, s, e in places:
                 added[doc].append(Mention(doc, s, e, text, label))
-        elif _usable(records.get(text)) and records[text].get("disambiguation"):
+        elif _usable(records.get(text)) and records[text].disambiguation:
             # Capitalised mid-sentence and the wiki knows the name (several pages have it): a name.
             for doc, s, e in places:
                 if MID_SENTENCE.search(texts[doc], max(0, s - 3), s):
@@ -376,7 +372,7 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
             added[m.doc].append(m)
     for m, whole in collective:
         rec = records.get(whole)
-        if _usable(rec) and not rec.get("disambiguation"):
+        if _usable(rec) and not rec.disambiguation:
             added[m.doc].append(Mention(m.doc, m.start, m.start + len(whole), whole, page_label(rec) or "ORG"))
         else:
             dropped.add((m.doc, m.start, m.end))
@@ -411,7 +407,7 @@ class Decision:
     ranked: list[Scored]
     best: Scored | None
     confidence: float
-    status: str
+    status: Status
 
 
 def evidence(articles: dict[str, Article], cases: list[Case]) -> None:
@@ -478,7 +474,7 @@ class Linker:
             regrouped[m.doc].append(m)
         return cluster_corpus(regrouped, defined)
 
-    def decide(self, articles: list[Article], per_doc: dict[str, list[Mention]]) -> tuple[list[Decision], dict[str, dict]]:
+    def decide(self, articles: list[Article], per_doc: dict[str, list[Mention]]) -> tuple[list[Decision], dict[str, Page]]:
         """One decision per cluster, and the page records they refer to."""
         cases = [Case(c) for c in self.clusters(articles, per_doc)]
         evidence({a.doc: a for a in articles}, cases)
@@ -499,7 +495,7 @@ class Linker:
         return assemble(decisions, pages, self.overrides)
 
 
-def settle(d: Decision, pages: dict[str, dict], threshold: float) -> Decision:
+def settle(d: Decision, pages: dict[str, Page], threshold: float) -> Decision:
     """Pick the best candidate over the threshold (or none) for a decision whose candidates are ranked."""
     available = d.status in (LINKED, NIL)
     best, conf = choose(d.ranked, threshold)
@@ -511,7 +507,7 @@ def settle(d: Decision, pages: dict[str, dict], threshold: float) -> Decision:
     return Decision(d.cluster, d.name, label, d.ranked, best, conf, status)
 
 
-def corrected_label(label: str, record: dict) -> str:
+def corrected_label(label: str, record: Page) -> str:
     own = page_label(record)
     if own is None or own == label or own not in LABELS:
         return label
@@ -531,7 +527,7 @@ def override_key(name: str, label: str) -> str:
     return f"{label}|{key(name)}"
 
 
-def assemble(decisions: list[Decision], pages: dict[str, dict], overrides: dict[str, str | None] | None = None) -> list[Entity]:
+def assemble(decisions: list[Decision], pages: dict[str, Page], overrides: dict[str, str | None] | None = None) -> list[Entity]:
     """Entities from decisions: one per page (clusters decided for it merge), fixes applied, stable ids."""
     overrides = overrides or {}
     by_key: dict[str, Entity] = {}
@@ -552,7 +548,7 @@ def assemble(decisions: list[Decision], pages: dict[str, dict], overrides: dict[
             _pin(ent, legacy, pages)
         elif d.best is not None:
             ent.title = d.best.title
-            ent.summary = summary_of(pages[d.best.title])
+            ent.summary = pages[d.best.title].summary
         k = f"t|{ent.title}" if ent.title else f"c|{id(d)}"
         into = by_key.get(k)
         if into is None:
@@ -580,14 +576,14 @@ def assemble(decisions: list[Decision], pages: dict[str, dict], overrides: dict[
     return out
 
 
-def _pin(ent: Entity, title: str | None, pages: dict[str, dict]) -> None:
+def _pin(ent: Entity, title: str | None, pages: dict[str, Page]) -> None:
     """Apply the user's fix: a page, or no article."""
     ent.overridden = True
     ent.confidence = 1.0
     if title:
         ent.title, ent.status = title, LINKED
         rec = pages.get(title)
-        ent.summary = summary_of(rec) if rec else None
+        ent.summary = rec.summary if rec else None
     else:
         ent.title, ent.status, ent.summary = None, NIL, None
 

@@ -22,14 +22,15 @@ from urllib.parse import urlsplit
 
 from linker import __version__
 from linker.http import TooLarge, TooSlow, plain_headers, read_bounded
+from linker.model import Page, Status
 
 DEFAULT_API = "https://en.wikipedia.org/w/api.php"
 USER_AGENT = f"gloss/{__version__} (terminal news reader; https://github.com/gloss-reader/gloss)"
 BATCH = 20  # TextExtracts gives at most 20 intro extracts a request
 MAX_CONTINUE = 50
 MAX_IN_FLIGHT = 4
-NOT_CACHED = "not_cached"
-FAILED = "failed"
+NOT_CACHED = Status.NOT_CACHED  # what a lookup or search gives when the cache does not know and the wiki is not asked
+FAILED = Status.FAILED  # what it gives when the wiki could not answer now
 DAY = 86400.0
 MAX_ANSWER_BYTES = 16 << 20  # one API answer, decompressed (a full answer is well under 1 MB)
 SEARCH_RETRY_AFTER = 6 * 3600.0  # a search that timed out is not asked again for this long
@@ -64,6 +65,12 @@ class WikiUnavailable(Exception):
 def normalize_title(raw: str) -> str:
     title = " ".join(raw.replace("_", " ").split())
     return title[:1].upper() + title[1:] if title else title
+
+
+def _timed_out_after(record) -> float:
+    """The time a remembered slow search was given (records from before it was kept: without bound)."""
+    given = record.get("timeout") if isinstance(record, dict) else None
+    return float(given) if isinstance(given, (int, float)) and not isinstance(given, bool) else float("inf")
 
 
 def _refused(err: BaseException) -> bool:
@@ -313,35 +320,36 @@ class WikiGateway:
         hit = self.store.get("alias", self.key(title))
         target = str(hit[0]) if hit else title
         rec = self.store.get("page", self.key(target))
-        if rec is None or not isinstance(rec[0], dict):
+        if rec is None:
             return None
-        record = dict(rec[0])
-        record["_age"] = time.time() - rec[1]
-        return record
+        try:
+            return Page.from_json(rec[0], age=time.time() - rec[1])
+        except TypeError:
+            return None  # a damaged record: asked again
 
-    def lookup(self, titles: Iterable[str]) -> dict[str, dict | str]:
+    def lookup(self, titles: Iterable[str]) -> dict[str, Page | Status]:
         """Page records for titles (redirects followed).
 
-        Each value is a record dict (``missing`` True for no such page), or
-        NOT_CACHED / FAILED when it cannot be had now.
+        Each value is a Page (``missing`` for no such page), or NOT_CACHED /
+        FAILED when it cannot be had now.
         """
         wanted = {}
         for t in titles:
             n = normalize_title(t)
             if n and len(n) <= 255 and "|" not in n:
                 wanted[t] = n
-        result: dict[str, dict | str] = {}
+        result: dict[str, Page | Status] = {}
         to_fetch: list[str] = []
         for raw, norm in wanted.items():
             rec = self._cached(norm)
-            stale = rec is not None and self.refresh_stale and rec["_age"] > self.max_age
+            stale = rec is not None and self.refresh_stale and rec.age > self.max_age
             if rec is not None and not (stale and self.networked):
                 result[raw] = rec
                 with self.counters.lock:
                     self.counters.from_cache += 1
             else:
                 to_fetch.append(norm)
-        fetched: dict[str, dict | str] = {}
+        fetched: dict[str, Page | Status] = {}
         if to_fetch:
             unique = list(dict.fromkeys(to_fetch))
             batches = [unique[i:i + BATCH] for i in range(0, len(unique), BATCH)]
@@ -358,7 +366,7 @@ class WikiGateway:
                 result[raw] = fetched.get(norm, NOT_CACHED)
         return result
 
-    def _fetch_batch(self, titles: list[str]) -> dict[str, dict | str]:
+    def _fetch_batch(self, titles: list[str]) -> dict[str, Page | Status]:
         """One batch of titles: only what the linker reads (intro extract, description, categories, type)."""
         params = {
             "action": "query",
@@ -387,55 +395,52 @@ class WikiGateway:
             return {t: FAILED for t in titles}
         return self._absorb(titles, query)
 
-    def _add_links(self, records: list[dict]) -> bool:
+    def _add_links(self, records: list[Page]) -> bool:
         """The entries of disambiguation pages (their links), for all batches at once, complete or not at all."""
         for i in range(0, len(records), 50):
             part = records[i:i + 50]
             try:
                 links = self._query_all(
-                    {"action": "query", "titles": "|".join(r["title"] for r in part), "prop": "links", "pllimit": "max", "plnamespace": 0}
+                    {"action": "query", "titles": "|".join(r.title for r in part), "prop": "links", "pllimit": "max", "plnamespace": 0}
                 )
             except WikiUnavailable:
                 return False
             by_title = {str(p.get("title")): p for p in (links.get("pages") or {}).values() if isinstance(p, dict)}
             for r in part:
-                page = by_title.get(r["title"], {})
-                r["links"] = [str(c.get("title")) for c in _items(page.get("links")) if c.get("ns", 0) == 0 and c.get("title")]
+                page = by_title.get(r.title, {})
+                r.links = [str(c.get("title")) for c in _items(page.get("links")) if c.get("ns", 0) == 0 and c.get("title")]
         return True
 
-    def _store_fetched(self, fetched: dict[str, dict | str]) -> dict[str, dict | str]:
-        """Complete disambiguation pages with their entries, then keep every record; a page whose
-        entries could not be had is not kept (a later run asks again)."""
-        records = {id(r): r for r in fetched.values() if isinstance(r, dict)}
-        lists = [r for r in records.values() if r.get("disambiguation")]
+    def _store_fetched(self, fetched: dict[str, Page | Status]) -> dict[str, Page | Status]:
+        """Complete disambiguation pages with their entries, then keep every record, and each asked
+        name that led to another title as its alias; a page whose entries could not be had is not
+        kept (a later run asks again)."""
+        records = {id(r): r for r in fetched.values() if isinstance(r, Page)}
+        lists = [r for r in records.values() if r.disambiguation]
         complete = self._add_links(lists) if lists else True
         for r in records.values():
-            if r.get("disambiguation") and not complete:
-                continue
-            self.store.set("page", self.key(r["title"]), r)
-            for alias in r.get("_asked_via", []):
-                self.store.set("alias", self.key(alias), r["title"])
-        out = {}
+            if not (r.disambiguation and not complete):
+                self.store.set("page", self.key(r.title), r.to_json())
+        out: dict[str, Page | Status] = {}
         for t, r in fetched.items():
-            if isinstance(r, dict):
-                if r.get("disambiguation") and not complete:
-                    r = NOT_CACHED if self.unreachable else FAILED
-                else:
-                    r = {k: v for k, v in r.items() if k != "_asked_via"}
+            if isinstance(r, Page) and r.disambiguation and not complete:
+                r = NOT_CACHED if self.unreachable else FAILED
+            elif isinstance(r, Page) and r.title != t:
+                self.store.set("alias", self.key(t), r.title)
             out[t] = r
         return out
 
-    def _absorb(self, titles: list[str], query: dict) -> dict[str, dict | str]:
+    def _absorb(self, titles: list[str], query: dict) -> dict[str, Page | Status]:
         """Turn one query answer into records and map each asked title (kept later, once complete)."""
         hop: dict[str, str] = {}
         for item in _items(query.get("normalized")) + _items(query.get("redirects")):
             if "from" in item and "to" in item:
                 hop[str(item["from"])] = str(item["to"])
-        by_title: dict[str, dict] = {}
+        by_title: dict[str, Page] = {}
         for page in (query.get("pages") or {}).values():
             if isinstance(page, dict) and isinstance(page.get("title"), str):
                 record = self._record(page)
-                by_title[record["title"]] = record
+                by_title[record.title] = record
         by_folded = {title.casefold(): rec for title, rec in by_title.items()}
 
         def target_of(t: str) -> str:
@@ -451,24 +456,22 @@ class WikiGateway:
                 self.counters.failures += 1
                 self.counters.errors.append("answer about other pages")
             return {t: FAILED for t in titles}
-        out: dict[str, dict | str] = {}
+        out: dict[str, Page | Status] = {}
         for t in titles:
             target = target_of(t)
             rec = by_title.get(target) or by_folded.get(target.casefold())
             if rec is None:
                 # The wiki answered the batch but not for this title (an odd or invalid name): no such page.
-                rec = by_title[target] = {"title": target, "missing": True}
-            if rec["title"] != t:
-                rec.setdefault("_asked_via", []).append(t)
+                rec = by_title[target] = Page(target, missing=True)
             out[t] = rec
             with self.counters.lock:
                 self.counters.fetched += 1
         return out
 
-    def _record(self, page: dict) -> dict:
+    def _record(self, page: dict) -> Page:
         title = str(page["title"])
         if "missing" in page or "invalid" in page:
-            return {"title": title, "missing": True}
+            return Page(title, missing=True)
         props = page.get("pageprops") if isinstance(page.get("pageprops"), dict) else {}
         extract = str(page.get("extract") or "")[:20000]
         disambiguation = bool(page.get("_disambiguation")) or is_disambiguation(page)
@@ -476,22 +479,22 @@ class WikiGateway:
         if not description and not disambiguation:
             description = first_sentence(extract)  # a plain wiki has no short descriptions
         length = page.get("length")
-        return {
-            "title": title,
-            "missing": False,
-            "pageid": page.get("pageid"),
-            "description": description,
-            "extract": extract,
-            "url": str(page.get("fullurl") or ""),
-            "length": length if isinstance(length, int) else len(extract),
-            "disambiguation": disambiguation,
-            "categories": [str(c.get("title", "")).split(":", 1)[-1] for c in _items(page.get("categories"))],
-            "links": [],  # a disambiguation page's entries come from _add_links, for all batches at once
-            "aliases": [],  # redirects are not asked for: each asked name maps through the answer's `redirects`
-        }
+        pageid = page.get("pageid")
+        return Page(
+            title=title,
+            pageid=pageid if isinstance(pageid, int) else None,
+            description=description,
+            extract=extract,
+            url=str(page.get("fullurl") or ""),
+            length=length if isinstance(length, int) else len(extract),
+            disambiguation=disambiguation,
+            categories=[str(c.get("title", "")).split(":", 1)[-1] for c in _items(page.get("categories"))],
+            # links: a disambiguation page's entries come from _add_links, for all batches at once;
+            # aliases: redirects are not asked for, each asked name maps through the answer's `redirects`.
+        )
 
     # -- search ----------------------------------------------------------------------
-    def search(self, query: str, limit: int = 8) -> list[str] | str:
+    def search(self, query: str, limit: int = 8) -> list[str] | Status:
         """Titles the wiki's search proposes for a name, or NOT_CACHED / FAILED."""
         k = self.key(f"{limit}:{query}")
         hit = self.store.get("search", k)
@@ -503,14 +506,14 @@ class WikiGateway:
         if not self.networked:
             return [str(t) for t in hit[0]] if hit else NOT_CACHED
         slow = self.store.get("slow_search", k)
-        if slow is not None and 0 <= time.time() - slow[1] < SEARCH_RETRY_AFTER:
-            return FAILED  # it timed out lately: asking again now would only time out again
+        if slow is not None and 0 <= time.time() - slow[1] < SEARCH_RETRY_AFTER and self.timeout <= _timed_out_after(slow[0]):
+            return FAILED  # it timed out lately, given as long as now: asking again would only time out again
         try:
             # A search that times out is slow on the wiki's side: once, not again and again.
             data = self._request({"action": "query", "list": "search", "srsearch": query, "srlimit": limit, "srprop": ""}, retry_timeouts=False)
         except WikiUnavailable as err:
             if str(err) == "timed out":
-                self.store.set("slow_search", k, {"query": query})
+                self.store.set("slow_search", k, {"query": query, "timeout": self.timeout})
             return NOT_CACHED if self.unreachable else FAILED
         query = data.get("query")
         if not isinstance(query, dict) or not isinstance(query.get("search", []), list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.wiki_server import Faults, Stats, serve
+from tests.wiki_server import Faults, Stats, serve, serve_proxy
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -21,12 +22,17 @@ MINI = FIXTURES / "mini"
 GLOSS = [sys.executable, "-m", "tui.cli"]
 
 
+# What the test MediaWiki calls itself in page URLs, whatever port this session serves it on.
+REAL_WIKI_SERVER = "http://wiki.gloss.test"
+
+
 @dataclass
 class Wiki:
     url: str
     stats: Stats
     faults: Faults
     server: object
+    pages_at: str  # how the URLs of its pages begin
 
     def reset(self) -> None:
         self.faults.update({"latency_ms": 0, "error_rate": 0.0, "ratelimit_rate": 0.0, "hang_rate": 0.0, "garbage_rate": 0.0})
@@ -34,12 +40,46 @@ class Wiki:
             self.stats.requests = self.stats.max_in_flight = self.stats.faults = 0
 
 
+_REAL: list = []
+_STAND_IN_BECAUSE: list[str] = []
+
+
+def the_real_wiki():
+    """The session's real MediaWiki (Debian's 1.39, padded, every page file), started on first use.
+
+    Without Debian's mediawiki and php-cli installed: a failure on CI, and None elsewhere (the
+    tests then run on the imitation, and the summary at the end says so).
+    """
+    from tests import real_wiki as rw
+
+    if _REAL:
+        return _REAL[0]
+    if not rw.available():
+        why = "Debian's mediawiki and php-cli are not installed (.ci/run installs them: apt-get install mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)
+        _STAND_IN_BECAUSE[:] = [why]
+        return None
+    served = rw.Served(rw.build(), server=REAL_WIKI_SERVER)
+    atexit.register(served.stop)
+    _REAL.append(served)
+    return served
+
+
 def start_wiki(pages: list[Path] | None = None, **faults) -> Wiki:
-    """A wiki serving the given page files; by default all of them together, as the real one would."""
+    """A wiki for a test: by default the real MediaWiki, behind a proxy of its own that injects the
+    given faults.  Given page files, the imitation (tests/wiki_server.py) serves exactly those: for
+    what the real one cannot do (page files made for one test, links in an order other than by title)."""
     from tests.stories import PAGE_FILES
 
-    server, stats, f = serve(pages or PAGE_FILES, **faults)
-    return Wiki(f"http://127.0.0.1:{server.server_address[1]}/w/api.php", stats, f, server)
+    served = the_real_wiki() if pages is None else None
+    if served is not None:
+        server, stats, f = serve_proxy(served.url, **faults)
+        pages_at = f"{REAL_WIKI_SERVER}/index.php/"
+    else:
+        server, stats, f = serve(pages or PAGE_FILES, **faults)
+        pages_at = "https://en.wikipedia.org/wiki/"
+    return Wiki(f"http://127.0.0.1:{server.server_address[1]}/w/api.php", stats, f, server, pages_at)
 
 
 @pytest.fixture(scope="session")
@@ -133,3 +173,17 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and os.environ.get("CI") == "true" and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped on CI, where nothing may be skipped: {report.longrepr}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _STAND_IN_BECAUSE:
+        terminalreporter.write_line(f"NOTE: these tests ran on the imitation wiki, not a real MediaWiki: {_STAND_IN_BECAUSE[0]}", yellow=True, bold=True)
+
+
+WIKI_FIXTURES = {"wiki", "fresh_wiki", "warmed", "warm_copy", "real_wiki", "plain_wiki"}
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that need no wiki first: `make test` builds the real MediaWiki in the background
+    meanwhile (a fresh machine), and the rest wait for it only when they come to it."""
+    items.sort(key=lambda item: bool(WIKI_FIXTURES & set(getattr(item, "fixturenames", ()))))

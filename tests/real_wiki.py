@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -133,8 +134,11 @@ def dump(files: list[Path], plain: bool, pad: bool) -> str:
 
 def fingerprint(files: list[Path], plain: bool, pad: bool) -> str:
     h = hashlib.sha256()
-    for f in [*files, Path(__file__), *sorted(EXTENSION.iterdir())]:
+    for f in [*files, *sorted(EXTENSION.iterdir())]:
         h.update(f.name.encode() + b"\0" + Path(f).read_bytes())
+    # The code that turns page files into an instance (not the rest of this file: serving it).
+    for part in (_size_class, wikitext, dump, _build):
+        h.update(inspect.getsource(part).encode())
     h.update(f"plain={plain} pad={pad}".encode())
     return h.hexdigest()[:16]
 
@@ -172,7 +176,23 @@ def build(files: list[Path] | None = None, plain: bool = False, pad: bool = True
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (folder / "complete").exists():
             return folder
-        return _build(folder, files, plain, pad)
+        built = _build(folder, files, plain, pad)
+    _prune(built)
+    return built
+
+
+def _prune(keep: Path, spare: int = 1) -> None:
+    """Instances of the same kind built from older page files or code go, but for the newest
+    `spare` of them (another checkout may still be serving one)."""
+    kind = keep.name.rsplit("-", 1)[0]
+    older = sorted(
+        (p for p in keep.parent.glob(f"{kind}-*") if p.is_dir() and p != keep and (p / "complete").exists() and "." not in p.name),
+        key=lambda p: (p / "complete").stat().st_mtime,
+        reverse=True,
+    )
+    for old in older[spare:]:
+        shutil.rmtree(old, ignore_errors=True)
+        old.with_name(old.name + ".lock").unlink(missing_ok=True)
 
 
 def _build(folder: Path, files: list[Path], plain: bool, pad: bool) -> Path:
@@ -195,7 +215,9 @@ def _build(folder: Path, files: list[Path], plain: bool, pad: bool) -> Path:
         "",
         "# gloss test wiki",
         "wfLoadExtension( 'TextExtracts' );",
-        "$wgServer = PHP_SAPI === 'cli' ? 'http://127.0.0.1' : WebRequest::detectServer();",
+        # The name the wiki gives itself in page URLs: a fixed one when the server is asked for it
+        # (the tests, so that a URL does not change with the port), else the host it was reached at.
+        "$wgServer = getenv( 'GLOSS_TEST_WIKI_SERVER' ) ?: ( PHP_SAPI === 'cli' ? 'http://127.0.0.1' : WebRequest::detectServer() );",
         "$wgCanonicalServer = $wgServer;",
         "$wgShowExceptionDetails = true;",
         "$wgEnableUploads = false;",
@@ -227,11 +249,14 @@ def free_port() -> int:
 class Served:
     """A running instance: ``url`` is its API endpoint; ``stop()`` ends the server."""
 
-    def __init__(self, folder: Path, port: int | None = None, workers: int = 4) -> None:
+    def __init__(self, folder: Path, port: int | None = None, workers: int = 4, server: str = "") -> None:
+        """``server``: the scheme and host the wiki names itself by in page URLs (default: as reached)."""
         self.folder = folder
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/api.php"
         env = {**os.environ, "MW_CONFIG_FILE": str(folder / "LocalSettings.php"), "PHP_CLI_SERVER_WORKERS": str(workers)}
+        if server:
+            env["GLOSS_TEST_WIKI_SERVER"] = server
         self.proc = subprocess.Popen(
             ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(MEDIAWIKI)],
             env=env,

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from linker.evaluate import GoldMention, read_gold, score
+from linker.evaluate import GoldMention, direct_titles, read_gold, score
 from linker.fit import Example, fit
 from linker.link import WEIGHTS_FILE, Model, default_model
 from linker.pipeline import Decision, Linker, assemble, settle
@@ -92,8 +92,7 @@ def run_story(story: Story, url: str, cache_dir: Path) -> Run:
     per_doc, _ = lib.mentions(articles)
     decisions, pages = Linker(lib.gateway).decide(articles, per_doc)
     gold = read_gold(story.gold)
-    looked = lib.gateway.lookup({g.text for g in gold})
-    direct = {t: (r["title"] if isinstance(r, dict) and not r.get("missing") and not r.get("disambiguation") else None) for t, r in looked.items()}
+    direct = direct_titles(lib.gateway, gold)
     return Run(story, articles, decisions, pages, gold, direct)
 
 

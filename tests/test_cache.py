@@ -216,9 +216,9 @@ def test_missing_titles_are_cached_as_missing(fresh_wiki, tmp_path):
 
     store = Store(tmp_path / "c")
     gw = WikiGateway(w.url, store=store)
-    assert gw.lookup(["Bonnie Glaser"])["Bonnie Glaser"]["missing"] is True
+    assert gw.lookup(["Bonnie Glaser"])["Bonnie Glaser"].missing is True
     gw2 = WikiGateway(w.url, store=store, offline=True)
-    assert gw2.lookup(["Bonnie Glaser"])["Bonnie Glaser"]["missing"] is True
+    assert gw2.lookup(["Bonnie Glaser"])["Bonnie Glaser"].missing is True
 
 
 def test_offline_never_opens_a_socket(wiki, warmed, monkeypatch, tmp_path):
@@ -326,7 +326,8 @@ def test_garbage_inside_the_database_is_cleared(tmp_path):
     raw[len(raw) // 2: len(raw) // 2 + 20000] = b"\x07garbage" * 2500
     db.write_bytes(bytes(raw))
     r = gloss_proc("cache", "stats", "--cache-dir", str(d))
-    assert "Traceback" not in r.stderr
+    # Where the garbage landed decides whether the whole still reads; if not, the message names the fix.
+    assert "Traceback" not in r.stderr and (r.returncode == 0 or "gloss cache clear" in r.stderr), r.stderr
     r = gloss_proc("cache", "clear", "--yes", "--cache-dir", str(d))
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     r = gloss_proc("cache", "stats", "--cache-dir", str(d))

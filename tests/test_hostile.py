@@ -17,7 +17,8 @@ PEAK = "print(next(int(line.split()[1]) // 1024 for line in open('/proc/self/sta
 
 
 def test_a_wiki_that_drips_is_cut_off_and_a_slow_search_is_remembered():
-    """The timeout bounds the whole answer, not each read; a search that timed out is not asked again soon."""
+    """The timeout bounds the whole answer, not each read; a search that timed out is not asked again soon
+    with as little time."""
     w = start_wiki(drip_rate=1.0)
     try:
         gw = WikiGateway(w.url, MemoryStore(), timeout=2.0)
@@ -26,6 +27,11 @@ def test_a_wiki_that_drips_is_cut_off_and_a_slow_search_is_remembered():
         assert time.monotonic() - started < 6 and w.stats.requests == 1  # one try, cut off after ~2 s
         assert gw.search("Ruritania") == FAILED and w.stats.requests == 1  # remembered: no second try
         gw.close()
+        # Given more time than it timed out with (a longer --timeout), the search is asked again.
+        w.faults.update({"drip_rate": 0.0})
+        longer = WikiGateway(w.url, gw.store, timeout=10.0)
+        assert isinstance(longer.search("Ruritania"), list) and w.stats.requests == 2
+        longer.close()
     finally:
         w.server.shutdown()
 

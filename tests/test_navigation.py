@@ -53,14 +53,16 @@ def test_clusters_join_a_surname_to_its_full_name_in_one_article():
 
 
 def test_the_scorer_prefers_the_page_the_name_and_context_fit():
-    records = {
-        "Ruritania": {"title": "Ruritania", "extract": "Ruritania is a country in Europe.", "description": "Country in Europe",
-                      "categories": ["Countries in Europe"], "aliases": []},
-        "Ruritania (novel)": {"title": "Ruritania (novel)", "extract": "Ruritania is a novel about a prisoner.",
-                              "description": "1894 novel", "categories": ["1894 novels"], "aliases": []},
-    }
     from collections import Counter
 
+    from linker.model import Page
+
+    records = {
+        "Ruritania": Page("Ruritania", extract="Ruritania is a country in Europe.", description="Country in Europe",
+                          categories=["Countries in Europe"]),
+        "Ruritania (novel)": Page("Ruritania (novel)", extract="Ruritania is a novel about a prisoner.",
+                                  description="1894 novel", categories=["1894 novels"]),
+    }
     ev = Evidence(["Ruritania"], "GPE", Counter({"country": 2, "europe": 1, "spoke": 1}), set())
     scorer = Scorer(records, {})  # the shipped weights
     ranked = scorer.rank(ev, {"Ruritania": (True, False, False), "Ruritania (novel)": (False, True, False)})
@@ -97,6 +99,7 @@ def test_history_follows_a_relink():
 
 def test_recall_mechanisms_on_invented_names():
     """Each recall mechanism alone, against a tiny wiki (no HTTP): numbers, brackets, lists, 'the', 'to', families."""
+    from linker.model import Page
     from linker.pipeline import recall, runs
 
     pages = {
@@ -109,7 +112,7 @@ def test_recall_mechanisms_on_invented_names():
 
     class Wiki:
         def lookup(self, titles):
-            return {t: pages.get(t, {"title": t, "missing": True}) for t in titles}
+            return {t: Page.from_json(pages.get(t, {"title": t, "missing": True})) for t in titles}
 
     text = ("Kestrel Labs (KL) flew the Kestrel 7 past the Harbour. Bands such as Rook, Osprey and Finch played. "
             "She signed Rook to Kestrel Labs. The Moreau brothers watched. Teams in Merlin cheered.")

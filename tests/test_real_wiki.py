@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.conftest import SAMPLES, enough_linked, gloss, warm_linked
+from tests.conftest import SAMPLES, enough_linked, gloss, the_real_wiki, warm_linked
 from tests.real_wiki import Served, available, build
 from tests.stories import STORIES
 
@@ -23,9 +23,7 @@ def _need_mediawiki() -> None:
 @pytest.fixture(scope="session")
 def real_wiki():
     _need_mediawiki()
-    served = Served(build())
-    yield served
-    served.stop()
+    return the_real_wiki()
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +76,8 @@ def test_a_plain_wiki_without_disambiguation_property_or_short_descriptions(plai
 
     gw = WikiGateway(plain_wiki.url)
     recs = gw.lookup(["Washington", "Wang Yi"])
-    assert recs["Washington"]["disambiguation"] and "Washington, D.C." in recs["Washington"]["links"]
-    assert recs["Wang Yi"]["description"] and recs["Wang Yi"]["extract"].startswith(recs["Wang Yi"]["description"][:20])
+    assert recs["Washington"].disambiguation and "Washington, D.C." in recs["Washington"].links
+    assert recs["Wang Yi"].description and recs["Wang Yi"].extract.startswith(recs["Wang Yi"].description[:20])
     s = STORIES["samples"]
     code, out, err = gloss("eval", "--gold", str(s.gold), str(s.docs), "--wiki-api", plain_wiki.url, "--cache-dir", str(tmp_path / "c"), "--json")
     assert code == 0, err

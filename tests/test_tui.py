@@ -207,7 +207,7 @@ async def test_fix_a_link_survives_restart(warm_copy):
         assert ent.title == "Washington (state)" and ent.overridden
 
 
-async def test_help_palette_panel_url_and_quit(warmed):
+async def test_help_palette_panel_url_and_quit(warmed, wiki):
     app = make_app(warmed)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await ready(app, pilot)
@@ -219,7 +219,7 @@ async def test_help_palette_panel_url_and_quit(warmed):
         assert screen.query_one("#panel").has_class("hidden")
         await pilot.press("p", "right_square_bracket", "o")
         await pilot.pause()
-        assert any("wikipedia.org/wiki/" in str(n.message) for n in app._notifications)
+        assert any(wiki.pages_at in str(n.message) for n in app._notifications)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"entity index", "enter")
@@ -238,6 +238,8 @@ async def test_cold_articles_open_at_once_then_gain_highlights(fresh_wiki, tmp_p
         await pilot.pause()
         screen = app.screen
         assert screen.query_one(ArticleView).text.startswith("There is no expectation")
+        # The load belongs to the screen that shows its result (leaving the screen cancels it).
+        assert [w.node for w in app.workers if w.name == "annotate"] == [screen]
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert screen.corpus.entities and screen.query_one(ArticleView).spans
@@ -305,7 +307,7 @@ async def test_no_color_keeps_a_non_colour_cue(warmed, monkeypatch):
         assert any(placed.mention.text.split()[0] in seg.text for seg in cued)
 
 
-async def test_sources_list_and_copy_url(warmed):
+async def test_sources_list_and_copy_url(warmed, wiki):
     app = make_app(warmed)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await ready(app, pilot)
@@ -316,7 +318,7 @@ async def test_sources_list_and_copy_url(warmed):
         assert sources.region.width > 0
         await pilot.press("right_square_bracket", "y")
         await pilot.pause()
-        assert app.clipboard.startswith("https://en.wikipedia.org/wiki/")
+        assert app.clipboard.startswith(wiki.pages_at)
 
 
 async def test_clicking_a_mention_selects_it(warmed):

@@ -9,7 +9,19 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from tests.conftest import ROOT
+import pytest
+
+from tests.conftest import ROOT, start_wiki
+
+
+@pytest.fixture(scope="module")
+def wiki():
+    """The imitation itself (these tests are about it), serving every page file."""
+    from tests.stories import PAGE_FILES
+
+    w = start_wiki(list(PAGE_FILES))
+    yield w
+    w.server.shutdown()
 
 
 def get(url: str, **params) -> tuple[int, dict | str, dict]:

@@ -8,7 +8,6 @@ from textual.app import App
 
 from linker.model import Article
 from tui.commands import GlossCommands
-from tui.messages import EntitiesReady, LoadFailed, Progressed
 from tui.screens.fix import NO_ARTICLE
 from tui.screens.main import MainScreen
 from tui.keys import app_bindings
@@ -70,23 +69,6 @@ class GlossApp(App):
         except Exception:  # a damaged entry: the worker redoes it
             return None
 
-    def load_entities(self, screen: MainScreen, use_cache: bool = True) -> None:
-        """Annotate and link in a thread; the screen hears back through messages."""
-
-        def work() -> None:
-            try:
-                outcome = self.library.entities(
-                    self.articles,
-                    progress=lambda stage, done, total: screen.post_message(Progressed(stage, done, total)),
-                    use_corpus_cache=use_cache,
-                )
-            except Exception as err:  # the reader stays up; the message says what broke
-                screen.post_message(LoadFailed(f"{type(err).__name__}: {err}"))
-                return
-            screen.post_message(EntitiesReady(outcome.entities, self.library.gateway.notice))
-
-        self.run_worker(work, thread=True, exclusive=True, group="load", name="annotate")
-
     def summary_age(self, title: str | None) -> float | None:
         if not title:
             return None
@@ -106,7 +88,7 @@ class GlossApp(App):
         title = None if choice == NO_ARTICLE else choice
         self.library.set_override(entity, title)
         self.notify(f"{entity.name} -> {title or 'no article'} (saved)", timeout=4)
-        self.load_entities(screen, use_cache=True)
+        screen.load_entities()
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

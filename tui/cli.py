@@ -251,7 +251,7 @@ def cmd_entities(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from linker.evaluate import GoldError, read_gold, score
+    from linker.evaluate import GoldError, direct_titles, read_gold, score
 
     try:
         gold = read_gold(args.gold)
@@ -262,8 +262,7 @@ def cmd_eval(args) -> int:
         return fail("no readable articles")
     lib = open_library(args, open_store(args))
     outcome = lib.entities(articles, use_corpus_cache=False)
-    looked = lib.gateway.lookup({g.text for g in gold})
-    direct = {t: (r["title"] if isinstance(r, dict) and not r.get("missing") and not r.get("disambiguation") else None) for t, r in looked.items()}
+    direct = direct_titles(lib.gateway, gold)
     result = score(outcome.entities, gold, direct)
     result["requests"] = lib.gateway.counters.requests
     errors = result.pop("errors")

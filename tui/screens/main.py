@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
@@ -68,7 +69,22 @@ class MainScreen(Screen):
         self.open_doc(0)
         self.query_one(ArticleView).focus()
         if cached is None:
-            self.app.load_entities(self)
+            self.load_entities()
+
+    @work(thread=True, exclusive=True, group="load", name="annotate")
+    def load_entities(self) -> None:
+        """Annotate and link in a thread owned by this screen (a newer load replaces a running one,
+        and leaving the screen cancels it); the screen hears back through messages."""
+        library = self.app.library
+        try:
+            outcome = library.entities(
+                self.articles,
+                progress=lambda stage, done, total: self.post_message(Progressed(stage, done, total)),
+            )
+        except Exception as err:  # the reader stays up; the message says what broke
+            self.post_message(LoadFailed(f"{type(err).__name__}: {err}"))
+            return
+        self.post_message(EntitiesReady(outcome.entities, library.gateway.notice))
 
     # -- data arriving -------------------------------------------------------------
     def on_entities_ready(self, message: EntitiesReady) -> None:
