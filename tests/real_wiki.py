@@ -230,8 +230,13 @@ def _build(folder: Path, files: list[Path], plain: bool, pad: bool) -> Path:
     xml = work / "pages.xml"
     xml.write_text(dump(files, plain, pad), encoding="utf-8")
     maint = MEDIAWIKI / "maintenance"
-    _php([str(maint / "importDump.php"), "--quiet", str(xml)], settings, work)
+    # Import without the per-page updates, then make the link tables, page properties and the
+    # search index once each: the same database as a plain import (every table compared), in
+    # half the time, since a plain import parses each page and refreshLinks parses it again.
+    _php([str(maint / "importDump.php"), "--quiet", "--no-updates", str(xml)], settings, work)
     _php([str(maint / "refreshLinks.php"), "--quiet"], settings, work)
+    _php([str(maint / "rebuildtextindex.php"), "--quiet"], settings, work)
+    _php([str(maint / "initSiteStats.php"), "--update"], settings, work)
     _php([str(maint / "runJobs.php"), "--quiet"], settings, work)
     xml.unlink()
     (work / "complete").write_text(time.strftime("%Y-%m-%d %H:%M:%S\n"))
