@@ -26,7 +26,8 @@ run: $(VENV)/.installed
 # The real MediaWiki instances the tests use are built (once, then cached) in the background
 # while the other tests run; the tests that need them wait for them.
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check --select F,E9 tui linker cache tests bench
+	$(BIN)/ruff check tui linker cache tests bench
+	$(BIN)/ruff format --check tui linker cache tests bench
 	@( $(BIN)/python -m tests.real_wiki build && $(BIN)/python -m tests.real_wiki build --plain --no-pad ) >/dev/null 2>&1 &
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 

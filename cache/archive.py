@@ -28,7 +28,13 @@ def _digest(text: str) -> str:
 
 def record_article(record: dict) -> Article:
     """The reader's Article for a stored record (the id is its doc name)."""
-    return Article(doc=str(record["id"]), text=str(record["text"]), title=str(record.get("title") or ""), outlet=str(record.get("site") or ""), path=str(record.get("url") or ""))
+    return Article(
+        doc=str(record["id"]),
+        text=str(record["text"]),
+        title=str(record.get("title") or ""),
+        outlet=str(record.get("site") or ""),
+        path=str(record.get("url") or ""),
+    )
 
 
 class Archive:

@@ -34,11 +34,7 @@ def _digest(entries: list) -> str:
 
 def export(store: Store, path: str | Path, keys: set[tuple[str, str]] | None = None) -> dict:
     """Write every entry (or only `keys`) to a bundle file; returns counts."""
-    entries = [
-        [kind, key, value, round(when, 3)]
-        for kind, key, value, when in store.entries()
-        if kind in KINDS and (keys is None or (kind, key) in keys)
-    ]
+    entries = [[kind, key, value, round(when, 3)] for kind, key, value, when in store.entries() if kind in KINDS and (keys is None or (kind, key) in keys)]
     entries.sort(key=lambda e: (e[0], e[1]))
     doc = {"format": FORMAT, "version": VERSION, "created": time.time(), "count": len(entries), "sha256": _digest(entries), "entries": entries}
     path = Path(path)

@@ -36,7 +36,7 @@ def model_version(name: str) -> str:
     if spec is not None and spec.origin:
         site = Path(spec.origin).parent.parent
         for dist in site.glob(f"{name}-*.dist-info"):
-            return dist.name[len(name) + 1:-len(".dist-info")]
+            return dist.name[len(name) + 1 : -len(".dist-info")]
     from importlib import metadata
 
     for dist in (name, name.replace("_", "-")):
@@ -77,9 +77,7 @@ class Library:
         self.jobs = max(1, jobs)
         self.scheduler = scheduler  # a Dask scheduler's address: annotation runs on its workers
         self.model_id = f"{model}=={model_version(model)}"
-        self.gateway = WikiGateway(
-            api_url, store=store, offline=offline, max_age_days=max_age_days, timeout=timeout, refresh_stale=refresh_stale
-        )
+        self.gateway = WikiGateway(api_url, store=store, offline=offline, max_age_days=max_age_days, timeout=timeout, refresh_stale=refresh_stale)
 
     def warm_command(self, paths: list[str]) -> str:
         """The command that fills this cache for these paths from this wiki (shell-quoted)."""
@@ -104,7 +102,7 @@ class Library:
         if hit is None:
             return None
         try:
-            out = [Mention(article.doc, int(m["start"]), int(m["end"]), article.text[int(m["start"]):int(m["end"])], str(m["label"])) for m in hit[0]]
+            out = [Mention(article.doc, int(m["start"]), int(m["end"]), article.text[int(m["start"]) : int(m["end"])], str(m["label"])) for m in hit[0]]
         except (KeyError, TypeError, ValueError, OverflowError):
             return None
         n = len(article.text)
@@ -173,7 +171,7 @@ class Library:
         for e in entities:
             for m in e.mentions:
                 text = texts.get(m.doc)
-                if text is None or not (0 <= m.start < m.end <= len(text)) or text[m.start:m.end] != m.text:
+                if text is None or not (0 <= m.start < m.end <= len(text)) or text[m.start : m.end] != m.text:
                     return None
         return entities
 

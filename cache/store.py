@@ -76,8 +76,7 @@ class Store:
                 self._open_read_only()  # a full disk: what is there still reads
                 return
             raise CacheError(
-                f"the cache at {self.directory} cannot be used ({err}). "
-                f"Move it away or run 'gloss cache clear --cache-dir {self.directory}' to start afresh."
+                f"the cache at {self.directory} cannot be used ({err}). Move it away or run 'gloss cache clear --cache-dir {self.directory}' to start afresh."
             ) from err
 
     def _open_read_only(self) -> None:

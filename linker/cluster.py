@@ -74,14 +74,11 @@ def annotate_on_cluster(
                 f"here: gloss {mine[0]}, model {mine[1]}): install the same gloss and model on every worker"
             )
         groups = batches(articles)
-        futures = {
-            client.submit(annotate_batch, [(articles[i].doc, articles[i].text) for i in group], model, pure=False): group
-            for group in groups
-        }
+        futures = {client.submit(annotate_batch, [(articles[i].doc, articles[i].text) for i in group], model, pure=False): group for group in groups}
         for future, group in futures.items():  # all were submitted at once: they run in parallel, arrive in order
             for i, found in zip(group, future.result()):
                 a = articles[i]
-                yield i, [Mention(a.doc, m["start"], m["end"], a.text[m["start"]:m["end"]], m["label"]) for m in found]
+                yield i, [Mention(a.doc, m["start"], m["end"], a.text[m["start"] : m["end"]], m["label"]) for m in found]
             if progress:
                 progress(len(group))
     finally:

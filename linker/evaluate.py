@@ -87,9 +87,7 @@ def score(entities: list[Entity], gold: list[GoldMention], direct_titles: dict[s
             hard_total += 1
             hard_right += right
     nil = [g for g in gold if not g.title]
-    nil_right = sum(
-        1 for g in nil if not any(e.title for m, e in by_doc[g.doc] if _overlaps(m.start, m.end, g.start, g.end))
-    )
+    nil_right = sum(1 for g in nil if not any(e.title for m, e in by_doc[g.doc] if _overlaps(m.start, m.end, g.start, g.end)))
     precision = tp / len(linked_pred) if linked_pred else 0.0
     recall = found / len(gold_linked) if gold_linked else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -153,17 +151,33 @@ def errors(predicted: list, gold_by_doc: dict[str, list[GoldMention]]) -> list[d
                 kind = "wrong page" if linked else "left NIL"
             if kind:
                 got = linked[0] if linked else hits[0] if hits else None
-                out.append({
-                    "kind": kind, "doc": doc, "start": g.start, "end": g.end, "text": g.text, "gold": g.title,
-                    "predicted": got[1].title if got else None, "predicted_text": got[0].text if got else None,
-                })
+                out.append(
+                    {
+                        "kind": kind,
+                        "doc": doc,
+                        "start": g.start,
+                        "end": g.end,
+                        "text": g.text,
+                        "gold": g.title,
+                        "predicted": got[1].title if got else None,
+                        "predicted_text": got[0].text if got else None,
+                    }
+                )
     for doc, pairs in by_doc.items():
         for m, e in pairs:
             if e.title and not any(_overlaps(m.start, m.end, g.start, g.end) for g in gold_by_doc.get(doc, [])):
-                out.append({
-                    "kind": "wrong span", "doc": doc, "start": m.start, "end": m.end, "text": m.text, "gold": None,
-                    "predicted": e.title, "predicted_text": m.text,
-                })
+                out.append(
+                    {
+                        "kind": "wrong span",
+                        "doc": doc,
+                        "start": m.start,
+                        "end": m.end,
+                        "text": m.text,
+                        "gold": None,
+                        "predicted": e.title,
+                        "predicted_text": m.text,
+                    }
+                )
     out.sort(key=lambda x: (ERROR_KINDS.index(x["kind"]), x["doc"], x["start"]))
     return out
 

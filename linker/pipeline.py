@@ -179,8 +179,25 @@ NUMBER_AFTER = re.compile(r" (\d{1,4}[A-Za-z]?)\b(?![-–:.,/]?\d)")  # "Kestrel
 BRACKETED = re.compile(r"\(([A-Z][A-Za-z0-9&.]{1,9})\)")
 LOWER_WORD = re.compile(r"\b[a-z][a-z’'-]*\b")
 CALENDAR = {
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
-    "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 }
 
 
@@ -217,7 +234,7 @@ def joined_runs(text: str, found: list[tuple[int, str]]):
         start, run = found[i]
         end = start + len(run)
         j = i + 1
-        while j < len(found) and text[end:found[j][0]] in CONNECTORS and not run.endswith("."):
+        while j < len(found) and text[end : found[j][0]] in CONNECTORS and not run.endswith("."):
             end = found[j][0] + len(found[j][1])
             yield start, text[start:end]
             j += 1
@@ -274,7 +291,7 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
         def free(s: int, e: int) -> bool:
             """No mention overlaps s..e, or only mentions strictly inside it."""
             i = bisect_right(starts, e)
-            inside = [(ts, te) for ts, te in taken[max(0, i - 6):i] if ts < e and s < te]
+            inside = [(ts, te) for ts, te in taken[max(0, i - 6) : i] if ts < e and s < te]
             return not inside or all(s <= ts and te <= e and (ts, te) != (s, e) for ts, te in inside)
 
         found_runs = list(runs(a.text))
@@ -302,7 +319,7 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
             if initials or (short.isupper() and long.label in ("ORG", "FAC", "PRODUCT", "EVENT", "LAW", "WORK_OF_ART")):
                 bracketed.append((Mention(a.doc, m.start(1), m.end(1), short, long.label), long, initials))
         for i, m in enumerate(mentions):
-            if m.label == "PERSON" and a.text[max(0, m.start - 4):m.start] == "the ":
+            if m.label == "PERSON" and a.text[max(0, m.start - 4) : m.start] == "the ":
                 no_person.append(m)
             pieces = JOINED_BY.split(m.text)
             if len(pieces) > 1 and all(p[:1].isupper() for p in pieces[::2]):
@@ -319,14 +336,18 @@ def recall(articles: list[Article], per_doc: dict[str, list[Mention]], source: C
             # "A, B and C": B between two mentions of one list.
             if i + 1 < len(mentions):
                 nxt = mentions[i + 1]
-                gap = a.text[m.end:nxt.start]
+                gap = a.text[m.end : nxt.start]
                 item = LIST_ITEM.fullmatch(gap)
                 if item:  # the list's structure says it is a name like its neighbours, whatever their labels
                     s, e = m.end + item.start(1), m.end + item.end(1)
                     listed.append(Mention(a.doc, s, e, item.group(1), m.label))
     asked = (
-        set(spots) | {m.text for m in no_person} | {short.text for short, _, initials in bracketed if not initials}
-        | {m.text for m, _ in conjoined} | {p.text for _, parts in conjoined for p in parts} | {m.text for m in listed}
+        set(spots)
+        | {m.text for m in no_person}
+        | {short.text for short, _, initials in bracketed if not initials}
+        | {m.text for m, _ in conjoined}
+        | {p.text for _, parts in conjoined for p in parts}
+        | {m.text for m in listed}
         | {whole for _, whole in collective}
     )
     records = source.lookup(sorted(asked)) if asked else {}
@@ -410,6 +431,9 @@ class Decision:
     status: Status
 
 
+CONTEXT_DOCS = 24  # at most this many articles give one entity its context words
+
+
 def evidence(articles: dict[str, Article], cases: list[Case]) -> None:
     """Fill each case's evidence: forms, label, context words and same-sentence neighbours; linear in the mentions."""
     clusters = [case.cluster for case in cases]
@@ -430,13 +454,20 @@ def evidence(articles: dict[str, Article], cases: list[Case]) -> None:
         c = case.cluster
         ctx: Counter = Counter()
         neighbours: set[str] = set()
+        # An entity named in a whole archive ("China" in 900 articles) takes its context words from
+        # the articles that name it most (then by id): a bounded cost, and enough words to tell pages apart.
+        per_doc = Counter(m.doc for m in c.mentions)
+        docs = sorted(per_doc, key=lambda d: (-per_doc[d], d))[:CONTEXT_DOCS]
+        chosen = set(docs)
         for where in placed[i]:
+            neighbours.update(names[j] for j in in_sentence[where] if j != i)
+            if where[0] not in chosen:
+                continue
             if where not in sentence_words:
                 a, b = spans[where[0]][where[1]]
                 sentence_words[where] = words(articles[where[0]].text[a:b])
             ctx.update(sentence_words[where] * 2)
-            neighbours.update(names[j] for j in in_sentence[where] if j != i)
-        for doc in {m.doc for m in c.mentions}:
+        for doc in docs:
             if doc not in doc_words:
                 doc_words[doc] = Counter(words(articles[doc].text))
             ctx.update(doc_words[doc])

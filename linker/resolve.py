@@ -166,6 +166,32 @@ def cluster_doc(mentions: list[Mention], defined: frozenset = frozenset()) -> li
     return [c for c in clusters if c.mentions]
 
 
+def _block_keys(name: str, short: bool) -> set[str]:
+    """Keys a short name shares with every longer name it can stand for (see `token_match`): the
+    same token; a token one letter away (both give the same token with one letter left out); a
+    compound's tail (the long side keys every tail of 4 letters or more); and an acronym's letters
+    (the long side keys its initials).  An initial ("J.") needs no key: the rest of the name has one."""
+    keys = set()
+    for tok in content_tokens(name):
+        keys.add("t" + tok)
+        if len(tok) >= 4:
+            keys.update("d" + tok[:i] + tok[i + 1 :] for i in range(len(tok)))
+            keys.add("d" + tok)
+            if short:
+                keys.add("e" + tok)
+            else:
+                keys.update("e" + tok[-k:] for k in range(4, len(tok) + 1))
+    letters = re.sub(r"[^A-Za-z]", "", name)
+    if short:
+        if name.replace(".", "").isupper() and len(letters) >= 2:
+            keys.add("a" + letters.upper())
+    else:
+        initials = "".join(w[0] for w in re.split(r"[\s\-]+", name) if w and w[0].isupper()).upper()
+        if len(initials) >= 2:
+            keys.add("a" + initials)
+    return keys
+
+
 def cluster_corpus(per_doc: dict[str, list[Mention]], defined: frozenset = frozenset()) -> list[Cluster]:
     """Across sources: one cluster per real-world thing, by full names and unique short forms."""
     doc_clusters = [c for ms in per_doc.values() for c in cluster_doc(ms, defined)]
@@ -179,19 +205,29 @@ def cluster_corpus(per_doc: dict[str, list[Mention]], defined: frozenset = froze
     info = {id(c): (c.name, c.label, [f for f in c.forms if len(content_tokens(f)) > 1]) for c in merged.values()}
     ordered = sorted(merged.values(), key=lambda c: -len(content_tokens(info[id(c)][0])))
     final: list[Cluster] = []
+    # Which kept clusters a name could shorten, found through keys the two names share (linear
+    # in the clusters, not every pair): see `_block_keys`.
+    index: dict[str, list[int]] = defaultdict(list)
+    defined_long = defaultdict(set)
+    for short, long in defined:
+        defined_long[short].add(long)
     for c in ordered:
         name, label, _ = info[id(c)]
+        near = {i for k in _block_keys(name, short=True) for i in index.get(k, ())}
+        near.update(i for long in defined_long.get(name, ()) for i in index.get("=" + long, ()))
         targets = []
-        for t in final:
+        for i in sorted(near):
+            t = final[i]
             t_name, t_label, t_long = info[id(t)]
-            if shortens(name, label, t_name, t_label, defined) or (
-                label == "PERSON" and any(_can_shorten(name, label, f, t_label) for f in t_long)
-            ):
+            if shortens(name, label, t_name, t_label, defined) or (label == "PERSON" and any(_can_shorten(name, label, f, t_label) for f in t_long)):
                 targets.append(t)
         if len(targets) == 1:
             targets[0].mentions.extend(c.mentions)
         else:
             final.append(c)
+            t_name, _, t_long = info[id(c)]
+            for k in {"=" + t_name, *(k for f in (t_name, *t_long) for k in _block_keys(f, short=False))}:
+                index[k].append(len(final) - 1)
     for c in final:
         c.mentions.sort(key=lambda m: (m.doc, m.start))
     return final

@@ -104,7 +104,11 @@ class Fetcher:
         self.client = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             follow_redirects=False,
-            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate", "Accept": "text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"},
+            headers={
+                "User-Agent": user_agent,
+                "Accept-Encoding": "gzip, deflate",
+                "Accept": "text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+            },
         )
         self.user_agent = user_agent
         self.per_host = per_host

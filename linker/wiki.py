@@ -352,7 +352,7 @@ class WikiGateway:
         fetched: dict[str, Page | Status] = {}
         if to_fetch:
             unique = list(dict.fromkeys(to_fetch))
-            batches = [unique[i:i + BATCH] for i in range(0, len(unique), BATCH)]
+            batches = [unique[i : i + BATCH] for i in range(0, len(unique), BATCH)]
             if not self.networked:
                 for b in batches:
                     fetched.update({t: NOT_CACHED for t in b})
@@ -398,11 +398,9 @@ class WikiGateway:
     def _add_links(self, records: list[Page]) -> bool:
         """The entries of disambiguation pages (their links), for all batches at once, complete or not at all."""
         for i in range(0, len(records), 50):
-            part = records[i:i + 50]
+            part = records[i : i + 50]
             try:
-                links = self._query_all(
-                    {"action": "query", "titles": "|".join(r.title for r in part), "prop": "links", "pllimit": "max", "plnamespace": 0}
-                )
+                links = self._query_all({"action": "query", "titles": "|".join(r.title for r in part), "prop": "links", "pllimit": "max", "plnamespace": 0})
             except WikiUnavailable:
                 return False
             by_title = {str(p.get("title")): p for p in (links.get("pages") or {}).values() if isinstance(p, dict)}

@@ -55,7 +55,10 @@ def the_real_wiki():
     if _REAL:
         return _REAL[0]
     if not rw.available():
-        why = "Debian's mediawiki and php-cli are not installed (.ci/run installs them: apt-get install mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml)"
+        why = (
+            "Debian's mediawiki and php-cli are not installed "
+            "(.ci/run installs them: apt-get install mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml)"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(why)
         _STAND_IN_BECAUSE[:] = [why]
@@ -187,3 +190,20 @@ def pytest_collection_modifyitems(items):
     """Tests that need no wiki first: `make test` builds the real MediaWiki in the background
     meanwhile (a fresh machine), and the rest wait for it only when they come to it."""
     items.sort(key=lambda item: bool(WIKI_FIXTURES & set(getattr(item, "fixturenames", ()))))
+
+
+@pytest.fixture(autouse=True)
+def _shared_cache_stays_whole(request):
+    """The session's warmed cache is shared: a test that leaves it damaged fails itself, not the next ones."""
+    yield
+    if "warmed" not in request.fixturenames:
+        return
+    import sqlite3
+
+    path = request.getfixturevalue("warmed") / "cache.db"
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60)
+    try:
+        verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+    finally:
+        db.close()
+    assert verdict == "ok", f"this test left the shared warmed cache damaged: {verdict}"

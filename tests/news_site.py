@@ -108,7 +108,8 @@ def article_page(s: Story, charset: str = "utf-8", declare: str = "meta") -> str
 <style>.banner {{ position: fixed; }}</style>
 </head><body>
 <div class="cookie-banner" id="cookies"><p>{BOILERPLATE[1]}. <a href="/privacy">Privacy policy</a></p><button>{BOILERPLATE[2]}</button></div>
-<header><nav class="main-nav"><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li><li><a href="/tech">Technology</a></li><li><a href="/sport">Sport</a></li><li><a href="/opinion">Opinion</a></li></ul></nav>
+<header><nav class="main-nav"><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li><li><a href="/tech">Technology</a></li>
+<li><a href="/sport">Sport</a></li><li><a href="/opinion">Opinion</a></li></ul></nav>
 <div class="newsletter"><a href="/subscribe">{BOILERPLATE[0]}</a></div></header>
 <main><article>
 <h1>{e(s.title)}</h1>
@@ -154,9 +155,7 @@ def rss(stories: list[Story], base: str, full: bool) -> str:
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"'
-        f' xml:base="{base}/"><channel><title>Mixed news</title><link>{base}/</link><description>Everything</description>'
-        + "".join(items)
-        + "</channel></rss>"
+        f' xml:base="{base}/"><channel><title>Mixed news</title><link>{base}/</link><description>Everything</description>' + "".join(items) + "</channel></rss>"
     )
 
 
@@ -168,7 +167,11 @@ def atom(stories: list[Story], base: str) -> str:
             f'<entry><title>{html.escape(s.title)}</title><link rel="alternate" href="{s.slug}.html"/><id>tag:news,{s.slug}</id>{updated}'
             f'<summary type="html">{html.escape("<p>" + html.escape(_paragraphs(s.text)[0][:100]) + "…</p>")}</summary></entry>'
         )
-    return f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" xml:base="{base}/"><title>Atom news</title><id>tag:news</id>' + "".join(entries) + "</feed>"
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" xml:base="{base}/"><title>Atom news</title><id>tag:news</id>'
+        + "".join(entries)
+        + "</feed>"
+    )
 
 
 class Site:

@@ -201,9 +201,17 @@ def _build(folder: Path, files: list[Path], plain: bool, pad: bool) -> Path:
     (work / "data").mkdir(parents=True)
     _php(
         [
-            str(MEDIAWIKI / "maintenance" / "install.php"), "--dbtype=sqlite", f"--dbpath={work / 'data'}",
-            "--dbname=wiki", "--server=http://127.0.0.1", "--scriptpath=", "--pass=gloss-test-wiki-2026",
-            f"--confpath={work}", "--lang=en", "Gloss Test Wiki", "Admin",
+            str(MEDIAWIKI / "maintenance" / "install.php"),
+            "--dbtype=sqlite",
+            f"--dbpath={work / 'data'}",
+            "--dbname=wiki",
+            "--server=http://127.0.0.1",
+            "--scriptpath=",
+            "--pass=gloss-test-wiki-2026",
+            f"--confpath={work}",
+            "--lang=en",
+            "Gloss Test Wiki",
+            "Admin",
         ],
         None,
         work,
@@ -267,6 +275,7 @@ class Served:
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its worker processes with it, so that stop() ends them all
         )
         deadline = time.monotonic() + 30
         while True:
@@ -282,11 +291,19 @@ class Served:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        self.proc.terminate()
+        """End the server and its workers (PHP's workers outlive their parent otherwise)."""
+        import contextlib
+        import signal
+
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # whatever of the group is still there
+        self.proc.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

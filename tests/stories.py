@@ -29,8 +29,12 @@ from tui.cli import print_errors
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PAGE_FILES = [
-    FIXTURES / "wiki" / "pages.json", FIXTURES / "dev2" / "pages-dev2.json", FIXTURES / "mini" / "pages.json",
-    FIXTURES / "football" / "pages.json", FIXTURES / "space" / "pages.json", FIXTURES / "music" / "pages.json",
+    FIXTURES / "wiki" / "pages.json",
+    FIXTURES / "dev2" / "pages-dev2.json",
+    FIXTURES / "mini" / "pages.json",
+    FIXTURES / "football" / "pages.json",
+    FIXTURES / "space" / "pages.json",
+    FIXTURES / "music" / "pages.json",
 ]
 
 
@@ -181,7 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     for n, r in runs.items():
         print(f"all      -> {n:8} {figures(evaluate(r, model))}{'  (held out: never fitted on)' if n in HELD_OUT else ''}")
     WEIGHTS_FILE.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {WEIGHTS_FILE.relative_to(ROOT)}: " + ", ".join(f"{f} {c:+.2f}" for f, c in zip(model.meta and json.loads(WEIGHTS_FILE.read_text())["features"], model.coef)))
+    print(
+        f"wrote {WEIGHTS_FILE.relative_to(ROOT)}: "
+        + ", ".join(f"{f} {c:+.2f}" for f, c in zip(model.meta and json.loads(WEIGHTS_FILE.read_text())["features"], model.coef))
+    )
     return 0
 
 

@@ -253,7 +253,16 @@ def test_offline_under_unshare_and_strace(wiki, warmed, tmp_path):
     if not shutil.which("strace"):
         pytest.skip("strace is missing: the connect() proof did not run (.ci/run installs it; on CI this fails)")
     log = tmp_path / "strace.txt"
-    r = gloss_proc("entities", str(SAMPLES), "--offline", "--wiki-api", wiki.url, "--cache-dir", str(warmed), prefix=["strace", "-f", "-e", "trace=connect", "-o", str(log)])
+    r = gloss_proc(
+        "entities",
+        str(SAMPLES),
+        "--offline",
+        "--wiki-api",
+        wiki.url,
+        "--cache-dir",
+        str(warmed),
+        prefix=["strace", "-f", "-e", "trace=connect", "-o", str(log)],
+    )
     assert r.returncode == 0
     trace = log.read_text()
     assert "connect(" in trace or "+++ exited" in trace  # strace did trace the run
@@ -323,7 +332,7 @@ def test_garbage_inside_the_database_is_cleared(tmp_path):
     st.close()
     db = d / "cache.db"
     raw = bytearray(db.read_bytes())
-    raw[len(raw) // 2: len(raw) // 2 + 20000] = b"\x07garbage" * 2500
+    raw[len(raw) // 2 : len(raw) // 2 + 20000] = b"\x07garbage" * 2500
     db.write_bytes(bytes(raw))
     r = gloss_proc("cache", "stats", "--cache-dir", str(d))
     # Where the garbage landed decides whether the whole still reads; if not, the message names the fix.
@@ -362,8 +371,13 @@ def test_four_readers_and_a_warm_share_one_cache(wiki, warmed, tmp_path):
         subprocess.Popen([sys.executable, "-c", READER, str(cache), str(SAMPLES), "6"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(4)
     ]
-    warm = subprocess.Popen([sys.executable, "-m", "tui.cli", "warm", str(extra), "--wiki-api", wiki.url, "--cache-dir", str(cache)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    warm = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "warm", str(extra), "--wiki-api", wiki.url, "--cache-dir", str(cache)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     outs = [p.communicate(timeout=120) for p in readers]
     wout, werr = warm.communicate(timeout=120)
     assert warm.returncode == 0, werr

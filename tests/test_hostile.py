@@ -9,17 +9,17 @@ import sys
 import time
 
 from linker.wiki import FAILED, MemoryStore, WikiGateway
-from tests.conftest import GLOSS, ROOT, SAMPLES, gloss_proc, start_wiki
+from tests.conftest import GLOSS, ROOT, SAMPLES, gloss_proc
 
 
 # Peak memory of this process since its exec (ru_maxrss would count the forking parent's pages).
 PEAK = "print(next(int(line.split()[1]) // 1024 for line in open('/proc/self/status') if line.startswith('VmHWM')))\n"
 
 
-def test_a_wiki_that_drips_is_cut_off_and_a_slow_search_is_remembered():
+def test_a_wiki_that_drips_is_cut_off_and_a_slow_search_is_remembered(fresh_wiki):
     """The timeout bounds the whole answer, not each read; a search that timed out is not asked again soon
     with as little time."""
-    w = start_wiki(drip_rate=1.0)
+    w = fresh_wiki(drip_rate=1.0)
     try:
         gw = WikiGateway(w.url, MemoryStore(), timeout=2.0)
         started = time.monotonic()
@@ -36,14 +36,13 @@ def test_a_wiki_that_drips_is_cut_off_and_a_slow_search_is_remembered():
         w.server.shutdown()
 
 
-def test_a_gzip_bomb_is_refused_while_it_streams(tmp_path):
+def test_a_gzip_bomb_is_refused_while_it_streams(tmp_path, fresh_wiki):
     """200 kB that unpack to 200 MB: refused at the answer cap, the process stays small."""
-    w = start_wiki(bomb_rate=1.0)
+    w = fresh_wiki(bomb_rate=1.0)
     probe = (
         "from linker.wiki import MemoryStore, WikiGateway\n"
         f"gw = WikiGateway({w.url!r}, MemoryStore(), timeout=20.0, retries=0)\n"
-        "print(gw.search('Ruritania'))\n"
-        + PEAK
+        "print(gw.search('Ruritania'))\n" + PEAK
     )
     try:
         r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
@@ -56,10 +55,15 @@ def test_a_gzip_bomb_is_refused_while_it_streams(tmp_path):
 
 def test_options_are_checked_before_anything_runs(tmp_path):
     for args, word in (
-        (["--timeout", "nan"], "timeout"), (["--timeout", "-1"], "timeout"), (["--timeout", "inf"], "timeout"),
-        (["--max-age", "nan"], "age"), (["--max-age", "-3"], "age"),
-        (["--wiki-api", "ftp://example.org/api.php"], "wiki API URL"), (["--wiki-api", "http://exa mple.org/api.php"], "wiki API URL"),
-        (["--wiki-api", "http://example.org:99999x/api.php"], "wiki API URL"), (["--wiki-api", "http://\x1b]0;x\x07/api.php"], "wiki API URL"),
+        (["--timeout", "nan"], "timeout"),
+        (["--timeout", "-1"], "timeout"),
+        (["--timeout", "inf"], "timeout"),
+        (["--max-age", "nan"], "age"),
+        (["--max-age", "-3"], "age"),
+        (["--wiki-api", "ftp://example.org/api.php"], "wiki API URL"),
+        (["--wiki-api", "http://exa mple.org/api.php"], "wiki API URL"),
+        (["--wiki-api", "http://example.org:99999x/api.php"], "wiki API URL"),
+        (["--wiki-api", "http://\x1b]0;x\x07/api.php"], "wiki API URL"),
     ):
         r = gloss_proc("entities", str(SAMPLES), "--offline", "--cache-dir", str(tmp_path / "c"), *args)
         assert r.returncode == 2 and word in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
@@ -67,8 +71,9 @@ def test_options_are_checked_before_anything_runs(tmp_path):
 
 
 def test_the_reader_without_a_terminal_refuses_at_once(tmp_path):
-    r = subprocess.run(GLOSS + [str(SAMPLES), "--offline", "--cache-dir", str(tmp_path / "c")], stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True, timeout=30, cwd=ROOT)
+    r = subprocess.run(
+        GLOSS + [str(SAMPLES), "--offline", "--cache-dir", str(tmp_path / "c")], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30, cwd=ROOT
+    )
     assert r.returncode == 2 and "needs a terminal" in r.stderr and "gloss entities" in r.stderr
     assert "\x1b" not in r.stdout
 
@@ -92,8 +97,9 @@ def test_escapes_in_file_names_and_titles_never_reach_the_terminal(tmp_path, war
     (folder / "\x1b]0;pwned\x07.txt").write_bytes(b"")  # empty: reported by name
     (folder.joinpath(os.fsdecode(b"caf\xe9.txt"))).write_bytes(b"")  # a name that is not UTF-8
     (folder / "ok.txt").write_text("Wang Yi met Antony Blinken in Beijing.\n")
-    r = subprocess.run(GLOSS + ["entities", str(folder), "--offline", "--wiki-api", wiki.url, "--cache-dir", str(warmed)],
-                       capture_output=True, timeout=120, cwd=ROOT)
+    r = subprocess.run(
+        GLOSS + ["entities", str(folder), "--offline", "--wiki-api", wiki.url, "--cache-dir", str(warmed)], capture_output=True, timeout=120, cwd=ROOT
+    )
     assert r.returncode == 0, r.stderr
     for stream in (r.stdout, r.stderr):
         assert b"\x1b" not in stream and b"\x07" not in stream
@@ -125,8 +131,7 @@ def test_bundle_bombs_are_refused_in_little_memory(tmp_path):
     assert bomb.stat().st_size < 4 << 20
     for path in (bomb, blanks):
         out, peak = _peak_mb_of(
-            "from cache.bundle import BundleError, read_bundle\n"
-            f"try:\n    read_bundle({str(path)!r})\nexcept BundleError as err:\n    print('refused:', err)\n"
+            f"from cache.bundle import BundleError, read_bundle\ntry:\n    read_bundle({str(path)!r})\nexcept BundleError as err:\n    print('refused:', err)\n"
         )
         assert out.startswith("refused:") and peak <= 100, (out, peak)
 
@@ -173,9 +178,9 @@ def test_bundles_deep_odd_numbers_and_future_dates(tmp_path):
     assert r.returncode == 0 and "Traceback" not in r.stderr
 
 
-def test_a_wiki_answering_json_of_the_wrong_types(tmp_path):
+def test_a_wiki_answering_json_of_the_wrong_types(tmp_path, fresh_wiki):
     """No traceback, nothing cached as "no article"; a healthy wiki later fills everything in."""
-    w = start_wiki(wrong_rate=1.0)
+    w = fresh_wiki(wrong_rate=1.0)
     cache = str(tmp_path / "c")
     one = str(SAMPLES / "003_2a14725d733e4992.txt")
     try:

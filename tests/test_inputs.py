@@ -96,16 +96,28 @@ def test_any_text_loads_annotates_and_renders_as_data(text):
     nlp = load_model()
     mentions = mentions_from_doc(article, nlp(article.text))
     for m in mentions:
-        assert article.text[m.start:m.end] == m.text
+        assert article.text[m.start : m.end] == m.text
     # Offline, with a page for every name in the store: the scorer runs on hostile names and contexts too.
     gateway = WikiGateway(store=MemoryStore(), offline=True)
     for m in mentions:
         title = normalize_title(m.text)
         if title and "|" not in title:
-            gateway.store.set("page", gateway.key(title), {
-                "title": title, "missing": False, "description": "", "extract": f"{title} is a name.", "url": "",
-                "length": 20, "disambiguation": False, "categories": [], "links": [], "aliases": [],
-            })
+            gateway.store.set(
+                "page",
+                gateway.key(title),
+                {
+                    "title": title,
+                    "missing": False,
+                    "description": "",
+                    "extract": f"{title} is a name.",
+                    "url": "",
+                    "length": 20,
+                    "disambiguation": False,
+                    "categories": [],
+                    "links": [],
+                    "aliases": [],
+                },
+            )
     entities = Linker(gateway).link([article], {"x.txt": mentions})
     assert all(e.status in ("nil", "not_cached", "linked") for e in entities)
     for e in entities:
@@ -122,9 +134,9 @@ def test_any_text_loads_annotates_and_renders_as_data(text):
         assert cell_len(shown[a:b].rstrip()) <= 40, repr(shown[a:b])
 
 
-def test_wiki_faults_end_in_bounded_time_and_later_warm_fills_gaps(tmp_path):
+def test_wiki_faults_end_in_bounded_time_and_later_warm_fills_gaps(tmp_path, fresh_wiki):
     """Hangs, 429 storms with Retry-After, 5xx and garbage, then a healthy wiki."""
-    w = start_wiki(hang_rate=0.05, hang_seconds=30, ratelimit_rate=0.3, retry_after=1, error_rate=0.15, garbage_rate=0.1, seed=5)
+    w = fresh_wiki(hang_rate=0.05, hang_seconds=30, ratelimit_rate=0.3, retry_after=1, error_rate=0.15, garbage_rate=0.1, seed=5)
     cache = str(tmp_path / "c")
     try:
         started = time.monotonic()
@@ -145,14 +157,41 @@ def test_wiki_faults_end_in_bounded_time_and_later_warm_fills_gaps(tmp_path):
 
 
 def test_odd_pages_huge_extracts_and_self_linking_disambiguation(tmp_path):
-    pages = {"site": "en.wikipedia.org", "pages": [
-        {"title": "Zoë Ångström-Ñúñez", "pageid": 9000, "description": "Fictional scientist (born 1970)", "summary": "Zoë Ångström-Ñúñez is a scientist. " + "x" * 5_000_000,
-         "categories": ["Living people", "1970 births"], "redirects_from": ["Zoe Angstrom"], "disambiguation": False, "links": []},
-        {"title": "Loop", "pageid": 9001, "description": "Topics referred to by the same term", "summary": "Loop may refer to:", "categories": ["Disambiguation pages"],
-         "redirects_from": [], "disambiguation": True, "links": ["Loop", "Loop (disambiguation)"]},
-        {"title": "Loop (disambiguation)", "pageid": 9002, "description": "", "summary": "", "categories": ["Disambiguation pages"],
-         "redirects_from": [], "disambiguation": True, "links": ["Loop"]},
-    ]}
+    pages = {
+        "site": "en.wikipedia.org",
+        "pages": [
+            {
+                "title": "Zoë Ångström-Ñúñez",
+                "pageid": 9000,
+                "description": "Fictional scientist (born 1970)",
+                "summary": "Zoë Ångström-Ñúñez is a scientist. " + "x" * 5_000_000,
+                "categories": ["Living people", "1970 births"],
+                "redirects_from": ["Zoe Angstrom"],
+                "disambiguation": False,
+                "links": [],
+            },
+            {
+                "title": "Loop",
+                "pageid": 9001,
+                "description": "Topics referred to by the same term",
+                "summary": "Loop may refer to:",
+                "categories": ["Disambiguation pages"],
+                "redirects_from": [],
+                "disambiguation": True,
+                "links": ["Loop", "Loop (disambiguation)"],
+            },
+            {
+                "title": "Loop (disambiguation)",
+                "pageid": 9002,
+                "description": "",
+                "summary": "",
+                "categories": ["Disambiguation pages"],
+                "redirects_from": [],
+                "disambiguation": True,
+                "links": ["Loop"],
+            },
+        ],
+    }
     f = tmp_path / "odd.json"
     f.write_text(json.dumps(pages), encoding="utf-8")
     doc = tmp_path / "odd.txt"
@@ -172,12 +211,17 @@ def test_odd_pages_huge_extracts_and_self_linking_disambiguation(tmp_path):
     assert not any(e["title"] in ("Loop", "Loop (disambiguation)") for e in ents)
 
 
-def test_interrupted_warm_leaves_a_consistent_cache(tmp_path):
-    w = start_wiki(latency_ms=1500)
+def test_interrupted_warm_leaves_a_consistent_cache(tmp_path, fresh_wiki):
+    w = fresh_wiki(latency_ms=1500)
     cache = tmp_path / "c"
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", str(cache)],
-                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tui.cli", "warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", str(cache)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         end = time.monotonic() + 60
         while w.stats.as_dict()["requests"] < 2 and time.monotonic() < end:  # annotated, now fetching
             time.sleep(0.1)
@@ -269,8 +313,13 @@ def test_interrupted_import_leaves_a_readable_cache_and_can_be_redone(tmp_path):
     bundle = tmp_path / "big.gloss"
     export(Store(tmp_path / "big"), bundle)
     target = tmp_path / "target"
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "cache", "import", str(bundle), "--cache-dir", str(target)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "cache", "import", str(bundle), "--cache-dir", str(target)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     # Signal once the import is writing (rows are arriving), however fast this machine is.
     deadline = time.monotonic() + 60
     while proc.poll() is None and time.monotonic() < deadline:

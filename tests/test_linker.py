@@ -185,10 +185,10 @@ def test_our_own_articles_and_wiki(tmp_path, seed):
     for e in ents:
         for m in e["mentions"]:
             by_text.setdefault(m["text"], set()).add(e["title"])
-    assert by_text["Scholz"] == {"Olaf Scholz"}          # short form, even where spaCy says GPE
-    assert by_text["Macron"] == {"Emmanuel Macron"}      # not the diacritic nor his wife
-    assert by_text["French"] == {"France"}               # demonym -> country
-    assert by_text["Élysée"] == {"Élysée Palace"}        # disambiguated by context
+    assert by_text["Scholz"] == {"Olaf Scholz"}  # short form, even where spaCy says GPE
+    assert by_text["Macron"] == {"Emmanuel Macron"}  # not the diacritic nor his wife
+    assert by_text["French"] == {"France"}  # demonym -> country
+    assert by_text["Élysée"] == {"Élysée Palace"}  # disambiguated by context
     # Each entity lists its candidates with the feature values that scored them.
     macron = next(e for e in ents if e["title"] == "Emmanuel Macron")
     assert macron["candidates"] and set(macron["candidates"][0]["features"]) == set(FEATURES)
@@ -218,7 +218,7 @@ def test_entities_json_shape(wiki, warmed):
     assert len({m["doc"] for m in wang["mentions"]}) == 4
     for e in data["entities"]:
         for m in e["mentions"]:
-            assert texts[m["doc"]][m["start"]:m["end"]] == m["text"]
+            assert texts[m["doc"]][m["start"] : m["end"]] == m["text"]
     hass = [e for e in data["entities"] if any(m["text"] == "Hass" for m in e["mentions"])]
     assert hass and all(e["title"] is None and e["summary"] is None for e in hass)
 

@@ -58,10 +58,8 @@ def test_the_scorer_prefers_the_page_the_name_and_context_fit():
     from linker.model import Page
 
     records = {
-        "Ruritania": Page("Ruritania", extract="Ruritania is a country in Europe.", description="Country in Europe",
-                          categories=["Countries in Europe"]),
-        "Ruritania (novel)": Page("Ruritania (novel)", extract="Ruritania is a novel about a prisoner.",
-                                  description="1894 novel", categories=["1894 novels"]),
+        "Ruritania": Page("Ruritania", extract="Ruritania is a country in Europe.", description="Country in Europe", categories=["Countries in Europe"]),
+        "Ruritania (novel)": Page("Ruritania (novel)", extract="Ruritania is a novel about a prisoner.", description="1894 novel", categories=["1894 novels"]),
     }
     ev = Evidence(["Ruritania"], "GPE", Counter({"country": 2, "europe": 1, "spoke": 1}), set())
     scorer = Scorer(records, {})  # the shipped weights
@@ -114,8 +112,10 @@ def test_recall_mechanisms_on_invented_names():
         def lookup(self, titles):
             return {t: Page.from_json(pages.get(t, {"title": t, "missing": True})) for t in titles}
 
-    text = ("Kestrel Labs (KL) flew the Kestrel 7 past the Harbour. Bands such as Rook, Osprey and Finch played. "
-            "She signed Rook to Kestrel Labs. The Moreau brothers watched. Teams in Merlin cheered.")
+    text = (
+        "Kestrel Labs (KL) flew the Kestrel 7 past the Harbour. Bands such as Rook, Osprey and Finch played. "
+        "She signed Rook to Kestrel Labs. The Moreau brothers watched. Teams in Merlin cheered."
+    )
     art = Article("k.txt", text, "K")
 
     def at(word, nth=0):
@@ -143,3 +143,48 @@ def test_recall_mechanisms_on_invented_names():
     assert not any(x.text == "Moreau" for x in out["k.txt"])  # "the Moreau brothers" is no one person
     assert ("Merlin", "ORG") in got  # mid-sentence, known to the wiki as a disambiguation page
     assert [r for _, r in runs("Flew on Kestrel VII. Analysts said")] == ["Flew", "Kestrel VII.", "Analysts"]
+
+
+def _mentions(names: list[tuple[str, str]]) -> dict[str, list[Mention]]:
+    """One article per name (so that only the corpus step can join them)."""
+    return {f"d{i}": [Mention(f"d{i}", 0, len(text), text, label)] for i, (text, label) in enumerate(names)}
+
+
+def test_clusters_across_articles_join_short_forms_misspellings_and_acronyms():
+    names = [
+        ("Jane K. Moreau", "PERSON"),
+        ("Jayne Moreau", "PERSON"),  # a misspelling of the given name
+        ("Moreau", "PERSON"),
+        ("Nordic Ocean Council", "ORG"),
+        ("NOC", "ORG"),
+        ("Old Harbour Lighthouse", "FAC"),
+        ("Harbour Lighthouse", "FAC"),
+        ("Ruritania", "GPE"),
+    ]
+    forms = sorted(sorted(c.forms) for c in cluster_corpus(_mentions(names)))
+    assert forms == [
+        ["Harbour Lighthouse", "Old Harbour Lighthouse"],
+        ["Jane K. Moreau", "Jayne Moreau", "Moreau"],
+        ["NOC", "Nordic Ocean Council"],
+        ["Ruritania"],
+    ]
+
+
+def test_clustering_an_archive_compares_only_names_that_could_be_one(monkeypatch):
+    """Thousands of different people: each name is checked against a few others, not against all."""
+    import random
+
+    import linker.resolve as resolve
+
+    rng = random.Random(4)
+
+    def word() -> str:
+        return "".join(rng.choice("bcdfghjklmnprstvz") + rng.choice("aeiou") for _ in range(rng.randint(2, 4))).capitalize()
+
+    names = [(f"{word()} {word()}", "PERSON") for _ in range(3000)]
+    calls = []
+    real = resolve.shortens
+    monkeypatch.setattr(resolve, "shortens", lambda *a, **k: calls.append(1) or real(*a, **k))
+    clusters = cluster_corpus(_mentions(names))
+    assert len(clusters) >= 2900  # different people stay apart
+    assert len(calls) <= 20 * len(names), len(calls)  # all pairs would be about 4.5 million

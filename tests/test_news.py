@@ -100,8 +100,13 @@ def test_the_same_article_by_another_way_is_kept_once(site, tmp_path):
     n = len(stored(cache))
     before = dict(site.hits)
     code, out, err = gloss(
-        "add", f"{site.base}/feed.atom", f"{site.base}/full.rss", f"{site.base}/{site.stories[0].slug}.html?utm_source=feed#top",
-        f"{site.base}/moved.html", "--cache-dir", str(cache),
+        "add",
+        f"{site.base}/feed.atom",
+        f"{site.base}/full.rss",
+        f"{site.base}/{site.stories[0].slug}.html?utm_source=feed#top",
+        f"{site.base}/moved.html",
+        "--cache-dir",
+        str(cache),
     )
     assert code == 0, err
     assert "added 0 articles" in out

@@ -17,7 +17,9 @@ def _need_mediawiki() -> None:
     if not available():
         if os.environ.get("CI") == "true":
             pytest.fail("Debian's mediawiki and php-cli are missing: .ci/run installs them")
-        pytest.skip("SKIPPED LOUDLY: Debian's mediawiki and php-cli are not installed (apt-get install mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml)")
+        pytest.skip(
+            "SKIPPED LOUDLY: Debian's mediawiki and php-cli are not installed (apt-get install mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml)"
+        )
 
 
 @pytest.fixture(scope="session")

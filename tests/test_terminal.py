@@ -76,8 +76,14 @@ def walk(t: Tmux) -> list[str]:
     return screens
 
 
+def reader_command(wiki, warmed) -> str:
+    """The shell command that opens the reader on the samples, offline, on the warmed cache."""
+    gloss = " ".join(shlex.quote(x) for x in [sys.executable, "-m", "tui.cli", str(SAMPLES), "--offline", "--wiki-api", wiki.url, "--cache-dir", str(warmed)])
+    return f"cd {shlex.quote(str(ROOT))} && TERM=xterm-256color {gloss}"
+
+
 def test_reader_in_tmux_at_80x24(wiki, warmed):
-    cmd = f"cd {shlex.quote(str(ROOT))} && TERM=xterm-256color {shlex.quote(sys.executable)} -m tui.cli {shlex.quote(str(SAMPLES))} --offline --wiki-api {shlex.quote(wiki.url)} --cache-dir {shlex.quote(str(warmed))}"
+    cmd = reader_command(wiki, warmed)
     t = Tmux(f"gloss-test-{os.getpid()}", cmd + "; sleep 5")
     try:
         screens = walk(t)
@@ -128,7 +134,7 @@ def sshd(tmp_path):
 
 def test_reader_over_ssh_in_tmux(sshd, wiki, warmed):
     port, key = sshd
-    remote = f"cd {shlex.quote(str(ROOT))} && TERM=xterm-256color {shlex.quote(sys.executable)} -m tui.cli {shlex.quote(str(SAMPLES))} --offline --wiki-api {shlex.quote(wiki.url)} --cache-dir {shlex.quote(str(warmed))}"
+    remote = reader_command(wiki, warmed)
     ssh = (
         f"ssh -tt -i {key} -p {port} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "
         f"{getpass.getuser()}@127.0.0.1 {shlex.quote(remote)}"

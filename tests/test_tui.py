@@ -69,7 +69,7 @@ async def test_walk_all_mentions_of_one_entity_across_sources(warmed):
             seen_docs.add(screen.doc)
             placed = screen.corpus.mention(screen.pos)
             assert placed.entity == ent.id
-            assert screen.corpus.articles[screen.doc].text[placed.mention.start:placed.mention.end] in ("Wang Yi", "Wang")
+            assert screen.corpus.articles[screen.doc].text[placed.mention.start : placed.mention.end] in ("Wang Yi", "Wang")
             await pilot.press("n")
         assert len(seen_docs) == 4 and len(set(positions)) == len(ent.mentions)
         assert screen.pos == positions[0]  # wrapped around
@@ -248,7 +248,9 @@ async def test_cold_articles_open_at_once_then_gain_highlights(fresh_wiki, tmp_p
 
 async def test_text_is_data_not_markup_or_escapes(tmp_path, fresh_wiki):
     doc = tmp_path / "hostile.txt"
-    doc.write_text("[bold]Not bold[/bold] and [link=http://x]no link[/link] \x1b[31mred?\x1b[0m \x07 Angela Merkel met Emmanuel Macron in Paris.\n", encoding="utf-8")
+    doc.write_text(
+        "[bold]Not bold[/bold] and [link=http://x]no link[/link] \x1b[31mred?\x1b[0m \x07 Angela Merkel met Emmanuel Macron in Paris.\n", encoding="utf-8"
+    )
     w = fresh_wiki()
     app = make_app(tmp_path / "c", url=w.url, paths=[doc], offline=False)
     async with app.run_test(size=(100, 24)) as pilot:
@@ -329,7 +331,7 @@ async def test_clicking_a_mention_selects_it(warmed):
         text = view.text
         start = text.index("Xi Jinping")
         line = view.line_of(start)
-        column = sum(1 for _ in text[view.lines[line][0]:start]) + 1 + view.styles.padding.left
+        column = sum(1 for _ in text[view.lines[line][0] : start]) + 1 + view.styles.padding.left
         await pilot.click(ArticleView, offset=(column, line - view.scroll_offset.y))
         await pilot.pause()
         assert screen.corpus.entities[screen.selected].title == "Xi Jinping"

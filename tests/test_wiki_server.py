@@ -35,8 +35,16 @@ def get(url: str, **params) -> tuple[int, dict | str, dict]:
 
 
 def test_titles_follow_redirects_normalise_and_mark_missing(wiki):
-    status, data, _ = get(wiki.url, action="query", titles="antony_Blinken|Biden|No such page here", redirects=1,
-                          prop="info|extracts|pageprops|categories", inprop="url", exintro=1, explaintext=1)
+    status, data, _ = get(
+        wiki.url,
+        action="query",
+        titles="antony_Blinken|Biden|No such page here",
+        redirects=1,
+        prop="info|extracts|pageprops|categories",
+        inprop="url",
+        exintro=1,
+        explaintext=1,
+    )
     assert status == 200
     q = data["query"]
     assert {"from": "antony_Blinken", "to": "Antony Blinken"} in q["normalized"]
@@ -88,8 +96,12 @@ def test_fault_injection(fresh_wiki):
 
 
 def test_command_line_prints_its_url_first():
-    proc = subprocess.Popen([sys.executable, "-m", "tests.wiki_server", "--pages", "tests/fixtures/wiki/pages.json", "--latency-ms", "5"],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.wiki_server", "--pages", "tests/fixtures/wiki/pages.json", "--latency-ms", "5"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = proc.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:") and url.endswith("/w/api.php")

@@ -275,6 +275,7 @@ def render_page(wiki: Wiki, page: dict, props: set[str], params: dict[str, str])
 
 def make_handler(wiki: Wiki | None, faults: Faults, stats: Stats, upstream: str | None = None):
     """Answers from `wiki`, or, as a fault-injecting proxy, from the real MediaWiki API at `upstream`."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 

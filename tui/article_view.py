@@ -58,7 +58,7 @@ def wrap(text: str, width: int) -> list[tuple[int, int]]:
                     line_start, used = ws, 0
                 while wlen > width:  # a word longer than the line is cut
                     cut = ws
-                    while cut < we and cell_len(text[ws:cut + 1]) <= width:
+                    while cut < we and cell_len(text[ws : cut + 1]) <= width:
                         cut += 1
                     cut = max(cut, ws + 1)
                     lines.append((ws, cut))

@@ -79,7 +79,9 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
             epilog="Other commands: gloss add | stories | story | warm | entities | eval | cache  (gloss COMMAND --help)",
         )
         p.add_argument(
-            "paths", nargs="*", metavar="PATH",
+            "paths",
+            nargs="*",
+            metavar="PATH",
             help="article files or folders (.txt, .md, .html), or story:ID; default: the stories added with 'gloss add', else the samples",
         )
     elif command == "add":
@@ -96,11 +98,16 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
         p = argparse.ArgumentParser(prog="gloss story", description="Open one story (an ID from 'gloss stories') in the reader.")
         p.add_argument("story", metavar="ID")
     elif command == "warm":
-        p = argparse.ArgumentParser(prog="gloss warm", description="Annotate and link articles and fetch every summary into the cache, for reading offline later.")
+        p = argparse.ArgumentParser(
+            prog="gloss warm", description="Annotate and link articles and fetch every summary into the cache, for reading offline later."
+        )
         p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or story:ID")
         p.add_argument("--jobs", type=jobs_count, default=os.cpu_count() or 1, metavar="N", help="processes for annotation (default: all cores)")
         p.add_argument(
-            "--scheduler", type=scheduler_address, default=None, metavar="ADDRESS",
+            "--scheduler",
+            type=scheduler_address,
+            default=None,
+            metavar="ADDRESS",
             help="annotate on the workers of this Dask scheduler (tcp://HOST:PORT); this machine still links, fetches and writes the cache",
         )
     elif command == "entities":
@@ -153,8 +160,15 @@ def open_library(args, store, refresh_stale: bool = False):
     from cache.library import Library
 
     return Library(
-        store, args.wiki_api, args.offline, args.model, args.max_age, refresh_stale=refresh_stale, timeout=args.timeout,
-        jobs=getattr(args, "jobs", 1), scheduler=getattr(args, "scheduler", None),
+        store,
+        args.wiki_api,
+        args.offline,
+        args.model,
+        args.max_age,
+        refresh_stale=refresh_stale,
+        timeout=args.timeout,
+        jobs=getattr(args, "jobs", 1),
+        scheduler=getattr(args, "scheduler", None),
     )
 
 
@@ -168,7 +182,7 @@ def load(paths: list[str], args=None):
         print(f"gloss: {safe(p)}", file=sys.stderr)
     for p in paths:
         if p.startswith("story:"):
-            story = find_story(args, p[len("story:"):])
+            story = find_story(args, p[len("story:") :])
             if story is not None:
                 articles.extend(story_articles(args, story))
     return articles
@@ -290,7 +304,10 @@ def print_errors(errors: list[dict]) -> None:
         print(f"{kind} ({len(group)}):")
         for e in group:
             seen = f" as {safe(e['predicted_text'])!r}" if e["predicted_text"] not in (None, e["text"]) else ""
-            print(f"  {safe(e['doc'])}:{e['start']} {safe(e['text'])!r}{seen} -> {safe(e['predicted'] or '(no article)')}  (gold {safe(e['gold'] or '(no article)')})")
+            print(
+                f"  {safe(e['doc'])}:{e['start']} {safe(e['text'])!r}{seen} -> {safe(e['predicted'] or '(no article)')}"
+                f"  (gold {safe(e['gold'] or '(no article)')})"
+            )
 
 
 def cmd_warm(args) -> int:
@@ -304,7 +321,14 @@ def cmd_warm(args) -> int:
     store = open_store(args)
     lib = open_library(args, store, refresh_stale=True)
     started = time.monotonic()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TextColumn("{task.fields[extra]}"), transient=True, disable=not sys.stderr.isatty()) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[extra]}"),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
         task = bar.add_task("articles", total=len(articles), extra="")
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -479,7 +503,11 @@ def needed_keys(args, store, paths):
     missing = [e for e in outcome.entities if e.status == NOT_CACHED]
     if missing:
         sites = sorted({key.split("|", 1)[0] for kind, key, _, _ in store.entries() if kind == "page" and "|" in key} - {lib.gateway.site})
-        hint = f"; this cache holds pages of {', '.join(safe(x) for x in sites[:4])}: name the wiki the articles were linked with, e.g. --wiki-api http://{safe(sites[0])}" if sites else "; run gloss warm PATH... first"
+        hint = (
+            f"; this cache holds pages of {', '.join(safe(x) for x in sites[:4])}: name the wiki the articles were linked with, e.g. --wiki-api http://{safe(sites[0])}"
+            if sites
+            else "; run gloss warm PATH... first"
+        )
         fail(
             f"{len(missing)} of {len(outcome.entities)} entities of these articles are not cached for {safe(lib.gateway.api_url)} "
             f"(e.g. {', '.join(safe(e.name) for e in missing[:3])}), so the bundle would not carry them{hint}; nothing written"
@@ -533,8 +561,14 @@ def main(argv: list[str] | None = None) -> int:
     from linker.ner import ModelError
 
     handler = {
-        "add": cmd_add, "stories": cmd_stories, "story": cmd_story, "warm": cmd_warm,
-        "entities": cmd_entities, "eval": cmd_eval, "cache": cmd_cache, None: cmd_read,
+        "add": cmd_add,
+        "stories": cmd_stories,
+        "story": cmd_story,
+        "warm": cmd_warm,
+        "entities": cmd_entities,
+        "eval": cmd_eval,
+        "cache": cmd_cache,
+        None: cmd_read,
     }[command]
     try:
         return handler(args)

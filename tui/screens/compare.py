@@ -54,9 +54,9 @@ class CompareScreen(Screen[Pos | None]):
                 items.append(Option(head, disabled=True))
             text = self.corpus.articles[pos[0]].text
             m = self.corpus.mention(pos).mention
-            line = Text("  " + visible(text[a:m.start].lstrip()))
-            line.append(visible(text[m.start:m.end]), style="bold reverse")
-            line.append(visible(text[m.end:b].rstrip()))
+            line = Text("  " + visible(text[a : m.start].lstrip()))
+            line.append(visible(text[m.start : m.end]), style="bold reverse")
+            line.append(visible(text[m.end : b].rstrip()))
             key = f"{pos[0]}:{pos[1]}"
             self.targets[key] = pos
             items.append(Option(line, id=key))

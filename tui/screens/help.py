@@ -12,7 +12,6 @@ from textual.widgets import Static
 from tui.keys import KEYS, shown
 
 
-
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close", id="close")]
 

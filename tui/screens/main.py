@@ -153,7 +153,7 @@ class MainScreen(Screen):
     def update_status(self) -> None:
         a = self.articles[self.doc]
         short = self.selected or self.busy  # the busy cue must fit in 80 columns
-        parts = [f"[{self.doc + 1}/{len(self.articles)}] {visible(a.title[:24 if short else 60])}"]
+        parts = [f"[{self.doc + 1}/{len(self.articles)}] {visible(a.title[: 24 if short else 60])}"]
         if self.selected and self.pos:
             ent = self.corpus.entities[self.selected]
             parts.append(f"{visible(ent.name[:24])} {self.corpus.where(self.selected, self.pos)}")
@@ -203,7 +203,9 @@ class MainScreen(Screen):
                 t.append(f"cached {age / 86400:.0f} days ago\n", style="dim")
         t.append(f"\nconfidence {ent.confidence:.2f}" + (" (set by you)" if ent.overridden else "") + "\n", style="dim")
         sources = self.corpus.per_source(ent.id)
-        t.append(f"{len(ent.mentions)} mention{'s' if len(ent.mentions) != 1 else ''} in {len(sources)} source{'s' if len(sources) != 1 else ''}\n", style="bold")
+        t.append(
+            f"{len(ent.mentions)} mention{'s' if len(ent.mentions) != 1 else ''} in {len(sources)} source{'s' if len(sources) != 1 else ''}\n", style="bold"
+        )
         shown = [x for x in sources[:PANEL_SOURCES]]
         if self.doc not in {d for d, _ in shown}:
             shown += [x for x in sources if x[0] == self.doc]
