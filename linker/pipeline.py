@@ -454,7 +454,7 @@ def evidence(articles: dict[str, Article], cases: list[Case]) -> None:
         c = case.cluster
         ctx: Counter = Counter()
         neighbours: set[str] = set()
-        # An entity named in a whole archive ("China" in 900 articles) takes its context words from
+        # An entity named in a whole archive (a country named in 900 articles) takes its context words from
         # the articles that name it most (then by id): a bounded cost, and enough words to tell pages apart.
         per_doc = Counter(m.doc for m in c.mentions)
         docs = sorted(per_doc, key=lambda d: (-per_doc[d], d))[:CONTEXT_DOCS]

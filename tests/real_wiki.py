@@ -318,11 +318,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "build":
         print(f"{folder} ({time.monotonic() - started:.0f} s)")
         return 0
+    import signal
+
     served = Served(folder, args.port or None)
     print(served.url, flush=True)
+    # Ctrl-C or a plain `kill`: the PHP server and its workers (a session of their own) end too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     try:
         served.proc.wait()
-    except KeyboardInterrupt:
+    finally:
         served.stop()
     return 0
 

@@ -188,3 +188,14 @@ def test_clustering_an_archive_compares_only_names_that_could_be_one(monkeypatch
     clusters = cluster_corpus(_mentions(names))
     assert len(clusters) >= 2900  # different people stay apart
     assert len(calls) <= 20 * len(names), len(calls)  # all pairs would be about 4.5 million
+
+
+def test_page_records_and_link_status_are_typed_and_survive_damage():
+    from linker.model import NIL, Page, Status
+
+    page = Page.from_json({"title": "Ruritania", "categories": ["Countries", 5], "length": "long", "disambiguation": "yes", "links": None})
+    assert page.categories == ["Countries"] and page.length == 0 and page.disambiguation is False and page.links == []
+    assert Page.from_json(page.to_json()) == page and "age" not in page.to_json()
+    ent = Entity.from_json({"id": "E1", "name": "Ruritania", "label": "GPE", "status": "linked"})
+    assert ent.status is Status.LINKED and ent.to_json()["status"] == "linked"
+    assert Entity.from_json({"id": "E1", "name": "R", "label": "GPE", "status": "bogus"}).status is NIL
