@@ -132,6 +132,11 @@ def gloss_proc(*args: str, env: dict | None = None, timeout: float = 120, prefix
     return subprocess.run((prefix or []) + GLOSS + list(args), capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
 
 
+def gloss_popen(*args: str) -> subprocess.Popen:
+    """Start gloss as a separate process, its output captured as text (for runs a test interrupts or overlaps)."""
+    return subprocess.Popen(GLOSS + list(args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 @pytest.fixture(scope="session")
 def warmed(tmp_path_factory, wiki) -> Path:
     """A cache with the samples warmed against the test wiki (copy it before changing it)."""

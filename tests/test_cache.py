@@ -17,7 +17,7 @@ import pytest
 
 from cache.bundle import export, import_bundle, read_bundle
 from cache.store import Store
-from tests.conftest import ROOT, SAMPLES, enough_linked, gloss, gloss_proc, gold_titles, warm_linked
+from tests.conftest import ROOT, SAMPLES, enough_linked, gloss, gloss_popen, gloss_proc, gold_titles, warm_linked
 
 
 def snapshot(path: Path) -> dict:
@@ -371,13 +371,7 @@ def test_four_readers_and_a_warm_share_one_cache(wiki, warmed, tmp_path):
         subprocess.Popen([sys.executable, "-c", READER, str(cache), str(SAMPLES), "6"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(4)
     ]
-    warm = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "warm", str(extra), "--wiki-api", wiki.url, "--cache-dir", str(cache)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    warm = gloss_popen("warm", str(extra), "--wiki-api", wiki.url, "--cache-dir", str(cache))
     outs = [p.communicate(timeout=120) for p in readers]
     wout, werr = warm.communicate(timeout=120)
     assert warm.returncode == 0, werr

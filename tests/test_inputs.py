@@ -19,7 +19,7 @@ from linker.model import Article
 from linker.ner import mentions_from_doc
 from linker.pipeline import Linker
 from linker.wiki import MemoryStore, WikiGateway, normalize_title
-from tests.conftest import ROOT, SAMPLES, enough_linked, gloss, start_wiki, warm_linked
+from tests.conftest import ROOT, SAMPLES, enough_linked, gloss, gloss_popen, start_wiki, warm_linked
 from tui.article_view import wrap
 from tui.text import visible
 
@@ -215,13 +215,7 @@ def test_interrupted_warm_leaves_a_consistent_cache(tmp_path, fresh_wiki):
     w = fresh_wiki(latency_ms=1500)
     cache = tmp_path / "c"
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", str(cache)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        proc = gloss_popen("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", str(cache))
         end = time.monotonic() + 60
         while w.stats.as_dict()["requests"] < 2 and time.monotonic() < end:  # annotated, now fetching
             time.sleep(0.1)
