@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
+from concurrent.futures import ThreadPoolExecutor
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,6 +98,9 @@ class Case:
     found: Found = field(default_factory=Found)
 
 
+SEARCHES_AT_ONCE = 4
+
+
 def candidates(source: Candidates, cases: list[Case]) -> dict[str, Page]:
     """Fill each case's candidates (titles, redirects, disambiguation entries, search); returns the page records."""
     titles: set[str] = set()
@@ -149,11 +153,12 @@ def candidates(source: Candidates, cases: list[Case]) -> dict[str, Page]:
             if _usable(rec) and not rec.disambiguation and page_label(rec) in ("GPE", "LOC"):
                 f.add(rec.title, searched=True)
     # The wiki's search, for names that led nowhere by title.
+    # Searches go out together (the source keeps its own limit on requests in flight), answers in order.
     searched: list[tuple[Case, list[str]]] = []
-    for case in cases:
-        if case.found.pages or case.found.status != LINKED:
-            continue
-        result = source.search(case.cluster.name)
+    unfound = [case for case in cases if not case.found.pages and case.found.status == LINKED]
+    with ThreadPoolExecutor(SEARCHES_AT_ONCE) as pool:
+        answered = list(pool.map(lambda case: (case, source.search(case.cluster.name)), unfound))
+    for case, result in answered:
         if isinstance(result, str):
             case.found.status = NOT_CACHED if result == WIKI_NOT_CACHED else FAILED
         else:
