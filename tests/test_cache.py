@@ -399,3 +399,15 @@ def test_damaged_rows_read_as_misses_and_a_warm_mends_them(tmp_path, warm_copy, 
     code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", wiki.url, "--cache-dir", str(warm_copy))
     assert code == 0, err
     assert enough_linked(warm_linked(out))
+
+
+def test_the_demo_bundle_answers_only_for_its_own_wiki(tmp_path):
+    """`make run` imports the demo summaries; they can never pose as Wikipedia's (or any wiki's) pages."""
+    cache = str(tmp_path / "c")
+    code, _, err = gloss("cache", "import", str(SAMPLES / "demo-bundle.gloss"), "--cache-dir", cache)
+    assert code == 0, err
+    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--wiki-api", "http://demo.gloss.invalid/w/api.php", "--cache-dir", cache)
+    demo = json.loads(out)["entities"]
+    assert enough_linked(sum(1 for e in demo if e["title"] and e["summary"]))
+    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--cache-dir", cache)  # Wikipedia, the default
+    assert not any(e["summary"] for e in json.loads(out)["entities"])

@@ -199,3 +199,29 @@ def test_page_records_and_link_status_are_typed_and_survive_damage():
     ent = Entity.from_json({"id": "E1", "name": "Ruritania", "label": "GPE", "status": "linked"})
     assert ent.status is Status.LINKED and ent.to_json()["status"] == "linked"
     assert Entity.from_json({"id": "E1", "name": "R", "label": "GPE", "status": "bogus"}).status is NIL
+
+
+def test_every_entry_of_a_long_disambiguation_list_is_a_candidate():
+    """A list of 90 entries in any order: the page the text means is among the candidates wherever it sits."""
+    import random
+
+    from linker.model import Page
+    from linker.pipeline import Case, candidates
+    from linker.resolve import Cluster
+
+    entries = [f"Ruritania ({kind})" for kind in (f"ship {i}" for i in range(89))] + ["Ruritania (country)"]
+    for seed in range(3):
+        random.Random(seed).shuffle(entries)
+        pages = {"Ruritania": Page("Ruritania", disambiguation=True, links=list(entries))}
+        pages.update({t: Page(t, description="A ship" if "ship" in t else "Country in Europe") for t in entries})
+
+        class Wiki:
+            def lookup(self, titles):
+                return {t: pages.get(t, Page(t, missing=True)) for t in titles}
+
+            def search(self, query, limit=8):
+                return []
+
+        case = Case(Cluster([Mention("d", 0, 9, "Ruritania", "GPE")]))
+        candidates(Wiki(), [case])
+        assert "Ruritania (country)" in case.found.pages and len(case.found.pages) == 90
