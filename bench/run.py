@@ -215,6 +215,7 @@ def synthetic_corpus(warmed: Path, out_dir: Path, cache: Path, url: str, n: int 
     articles, _ = load_articles([str(SAMPLES)])
     lib = Library(Store(warmed), api_url=url, offline=True)
     entities = lib.entities(articles).entities
+    lib.store.close()  # closed before anyone copies the directory (POSIX locks: see tests/conftest.copy_cache)
     by_doc: dict[str, list[tuple[Mention, str]]] = {}
     for e in entities:
         for m in e.mentions:

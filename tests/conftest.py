@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -145,10 +144,20 @@ def warmed(tmp_path_factory, wiki) -> Path:
     return path
 
 
+def copy_cache(source: Path, dest: Path) -> None:
+    """Copy a cache directory in another process.
+
+    This process may hold the source open (an in-process reader). If it opened and closed the
+    database's files itself, POSIX would drop every lock SQLite holds on them here, and the next
+    writer elsewhere would damage the database (SQLite's "How To Corrupt", 2.2).
+    """
+    subprocess.run(["cp", "-a", str(source), str(dest)], check=True)
+
+
 @pytest.fixture
 def warm_copy(warmed, tmp_path) -> Path:
     dest = tmp_path / "warm-cache"
-    shutil.copytree(warmed, dest)
+    copy_cache(warmed, dest)
     return dest
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from cache.bundle import export, import_bundle, read_bundle
 from cache.store import Store
-from tests.conftest import ROOT, SAMPLES, enough_linked, gloss, gloss_popen, gloss_proc, gold_titles, warm_linked
+from tests.conftest import ROOT, SAMPLES, copy_cache, enough_linked, gloss, gloss_popen, gloss_proc, gold_titles, warm_linked
 
 
 def snapshot(path: Path) -> dict:
@@ -362,7 +362,7 @@ print(n)
 
 def test_four_readers_and_a_warm_share_one_cache(wiki, warmed, tmp_path):
     cache = tmp_path / "shared"
-    shutil.copytree(warmed, cache)
+    copy_cache(warmed, cache)
     extra = tmp_path / "more"
     extra.mkdir()
     for p in SAMPLES.glob("*.txt"):  # new articles for the warm to add while others read

@@ -571,7 +571,11 @@ def main(argv: list[str] | None = None) -> int:
         None: cmd_read,
     }[command]
     try:
-        return handler(args)
+        try:
+            return handler(args)
+        finally:
+            if getattr(args, "_store", None) is not None:
+                args._store.close()  # a command leaves no connection to the cache behind
     except (CacheError, ModelError, ClusterError) as err:
         return fail(str(err))
     except KeyboardInterrupt:
