@@ -85,27 +85,45 @@ def propagate(articles: list[Article], per_doc: dict[str, list[Mention]]) -> dic
                 surfaces[surname]["PERSON"] += 1
     if not surfaces:
         return per_doc
-    names = sorted(surfaces, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+    # Names by their first word, longest first: each word of a text is tried against the names that
+    # begin with it (a regular expression of thousands of alternatives is tried at every character).
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for n in sorted(surfaces, key=len, reverse=True):
+        first = WORD.match(n)
+        if first:
+            by_first[first.group()].append(n)
     out: dict[str, list[Mention]] = {}
     for article in articles:
+        text = article.text
         found = sorted(per_doc.get(article.doc, []), key=lambda m: m.start)
         extra = []
         # Matches come in text order: one walk along the sorted mentions finds overlaps (linear, not pairwise).
         i, last_end, reach = 0, -1, []
         for m in found:
             reach.append(max(m.end, reach[-1]) if reach else m.end)  # the furthest end so far
-        for match in pattern.finditer(article.text):
-            s, e = match.span()
+        for word in WORD_START.finditer(text):
+            s = word.start()
+            if s < last_end or word.group() not in by_first:
+                continue
+            hit = next((n for n in by_first[word.group()] if text.startswith(n, s) and not _word_char_at(text, s + len(n))), None)
+            if hit is None:
+                continue
+            e = last_end = s + len(hit)  # a name found is passed over, whether it is taken or not
             while i < len(found) and reach[i] <= s:
                 i += 1
-            if (i < len(found) and found[i].start < e) or s < last_end:
+            if i < len(found) and found[i].start < e:
                 continue
-            label = surfaces[match.group()].most_common(1)[0][0]
-            extra.append(Mention(article.doc, s, e, match.group(), label))
-            last_end = e
+            extra.append(Mention(article.doc, s, e, hit, surfaces[hit].most_common(1)[0][0]))
         out[article.doc] = sorted(found + extra, key=lambda m: m.start)
     return out
+
+
+WORD = re.compile(r"\w+")
+WORD_START = re.compile(r"(?<!\w)\w+")
+
+
+def _word_char_at(text: str, pos: int) -> bool:
+    return pos < len(text) and WORD.match(text, pos) is not None
 
 
 @lru_cache(maxsize=200_000)

@@ -247,7 +247,7 @@ def test_full_disk_gives_a_clear_message_and_keeps_the_cache(tmp_path, warmed):
         gloss("cache", "import", str(bundle), "--cache-dir", str(mnt / "cache"), check=True)
         before = sum(1 for _ in Store(mnt / "cache").entries())
         # Fill the disk, then try to add more.
-        with open(mnt / "filler", "wb") as f:
+        with open(mnt / "filler", "wb", buffering=0) as f:  # unbuffered: closing has nothing left to write
             try:
                 while True:
                     f.write(b"\0" * 65536)

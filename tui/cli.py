@@ -455,6 +455,8 @@ def cmd_cache(args) -> int:
         print(f"  oldest {fmt(s['oldest'])}, newest {fmt(s['newest'])}")
         return 0
     if args.action == "import":
+        if store.readonly:
+            return fail(f"nothing can be imported into {store.directory}: it is read-only or its disk is full; the cache is unchanged", 1)
         try:
             r = import_bundle(store, args.file)
         except BundleError as err:
