@@ -286,6 +286,66 @@ def bench_link_corpus(warmed: Path, corpus_dir: Path, url: str, work: Path) -> l
     ]
 
 
+ADD_ONE = """
+import sys, time
+from pathlib import Path
+from cache.archive import Archive, record_article
+from cache.library import Library
+from cache.store import Store
+from linker.web import Extracted
+from tui.cli import main
+cache, url, text = Path(sys.argv[1]), sys.argv[2], open(sys.argv[3], encoding="utf-8").read()
+store = Store(cache)
+ident, _ = Archive(store).put(Extracted(url="", title="One more", text=text, site="Bench", date="2023-06-19"))
+t = time.perf_counter()
+Library(store, api_url=url, jobs=1).mentions([record_article(Archive(store).get(ident))])  # its own NER
+ner = time.perf_counter() - t
+store.close()
+t = time.perf_counter()
+code = main(["warm", "--wiki-api", url, "--cache-dir", str(cache), "--jobs", "1"])
+print(ner, time.perf_counter() - t, code)
+"""
+
+
+def bench_library(url: str, work: Path, n: int = 1000) -> list[dict]:
+    """A library of 1,000 stored articles in six stories (recombined sentences of each story of the
+    tests), warmed; then one article more: the time of `gloss warm` beyond the new article's own NER."""
+    from cache.archive import Archive
+    from cache.store import Store
+    from linker.articles import load_articles
+    from linker.web import Extracted
+    from tests.stories import HELD_OUT, STORIES
+
+    rng = random.Random(11)
+    sets = []
+    for story in {**STORIES, **HELD_OUT}.values():
+        articles, _ = load_articles([str(story.docs)])
+        sets.append([s.strip() + "." for a in articles for s in a.text.replace("\n", " ").split(". ") if len(s.split()) > 4])
+    cache = work / "library"
+    store = Store(cache)
+    archive = Archive(store)
+    for i in range(n):
+        sentences = sets[i % len(sets)]
+        text = " ".join(rng.sample(sentences, min(20, len(sentences))))
+        archive.put(Extracted(url=f"https://news.example/{i}", title=f"Article {i}", text=text, site="Bench", date=f"2023-06-{10 + i % 5:02}"))
+    store.close()
+    command = [sys.executable, "-m", "tui.cli", "warm", "--wiki-api", url, "--cache-dir", str(cache), "--jobs", "2"]
+    warm = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if warm.returncode not in (0, 1):
+        raise RuntimeError(warm.stderr[-2000:])
+    stories = int(warm.stdout.split("warmed ")[1].split(" stories")[0])
+    new = work / "one-more.txt"
+    new.write_text(" ".join(rng.sample(sets[0], min(20, len(sets[0])))), encoding="utf-8")
+    r = subprocess.run([sys.executable, "-c", ADD_ONE, str(cache), url, str(new)], capture_output=True, text=True, cwd=ROOT)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr[-2000:])
+    ner, rest, _ = r.stdout.split()[-3:]
+    return [
+        row(f"add one article to a warmed {n:,}-article library ({stories} stories): warm beyond its NER", float(rest), "s", None, 2.0, ratio_target=False),
+        row("  the new article's own NER (model load included)", float(ner), "s", None, None),
+    ]
+
+
 def bench_navigation(cache: Path, corpus_dir: Path, url: str) -> list[dict]:
     import asyncio
 
@@ -478,6 +538,7 @@ def main() -> int:
         shutil.copytree(warmed, big)
         synthetic_corpus(warmed, corpus_dir, big, url)
         rows.extend(bench_link_corpus(warmed, corpus_dir, url, work))
+        rows.extend(bench_library(url, work))
         rows.extend(bench_navigation(big, corpus_dir, url))
         _, big_rss, _ = startup("gloss", big, url, [str(corpus_dir)])
         r = row("peak RSS with 1,000 cached articles open", big_rss / 2**20, "MB", rss["minimal"] / 2**20, 400, ratio_target=False)

@@ -246,3 +246,31 @@ async def test_the_reader_starts_from_the_stories(site, tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, StoriesScreen)
     store.close()
+
+
+def _links_by_story(cache: str, wiki) -> dict[str, list]:
+    """Every story's mentions with the page each is linked to, read offline."""
+    out = {}
+    for s in json.loads(gloss("stories", "--json", "--offline", "--cache-dir", cache)[1]):
+        data = json.loads(gloss("entities", f"story:{s['id']}", "--json", "--offline", "--wiki-api", wiki.url, "--cache-dir", cache)[1])
+        out[s["id"]] = sorted((m["doc"], m["start"], m["end"], e["title"] or "") for e in data["entities"] for m in e["mentions"])
+    return out
+
+
+def test_adding_an_article_relinks_only_its_story_and_matches_a_full_relink(site, wiki, tmp_path):
+    pages = [f"{site.base}/{s.slug}.html" for s in site.stories]
+    one, full = str(tmp_path / "one-by-one"), str(tmp_path / "all-at-once")
+    gloss("add", *pages[:-3], "--cache-dir", one, check=True)
+    code, out, err = gloss("warm", "--wiki-api", wiki.url, "--cache-dir", one)
+    assert code == 0, err
+    stories = int(out.split("warmed ")[1].split(" stories")[0])
+    assert f"({stories} linked now, 0 unchanged)" in out
+    for page in pages[-3:]:
+        gloss("add", page, "--cache-dir", one, check=True)
+        code, out, err = gloss("warm", "--wiki-api", wiki.url, "--cache-dir", one)
+        assert code == 0 and "(1 linked now," in out, out + err  # only the story the new article joined
+    code, out, _ = gloss("warm", "--wiki-api", wiki.url, "--cache-dir", one)
+    assert "(0 linked now," in out and "requests 0" in out  # nothing new: nothing to do
+    gloss("add", *pages, "--cache-dir", full, check=True)
+    gloss("warm", "--wiki-api", wiki.url, "--cache-dir", full, check=True)
+    assert _links_by_story(one, wiki) == _links_by_story(full, wiki) != {}

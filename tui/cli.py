@@ -101,7 +101,15 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
         p = argparse.ArgumentParser(
             prog="gloss warm", description="Annotate and link articles and fetch every summary into the cache, for reading offline later."
         )
-        p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or story:ID")
+        p.add_argument(
+            "paths",
+            nargs="*",
+            metavar="PATH",
+            help=(
+                "files, folders or story:ID; none: every story of the articles added with 'gloss add', "
+                "each linked as its own set (a story already linked is not linked again)"
+            ),
+        )
         p.add_argument("--jobs", type=jobs_count, default=os.cpu_count() or 1, metavar="N", help="processes for annotation (default: all cores)")
         p.add_argument(
             "--scheduler",
@@ -310,11 +318,47 @@ def print_errors(errors: list[dict]) -> None:
             )
 
 
+def cmd_warm_library(args) -> int:
+    """Link every story of the library as its own set of articles. A story whose articles are
+    unchanged keeps its links from the cache, so adding an article relinks only its story."""
+    from linker.model import FAILED, LINKED, NOT_CACHED
+
+    store = open_store(args)
+    started = time.monotonic()
+    stories = stored_stories(args, store)
+    if not stories:
+        return fail("nothing to warm: give PATHs, or add articles with 'gloss add URL|FEED|PAGE.html ...'")
+    lib = open_library(args, store)
+    relinked = entities = linked = 0
+    failed = []
+    for story in stories:
+        outcome = lib.entities(story_articles(args, story))
+        relinked += not outcome.from_cache
+        entities += len(outcome.entities)
+        linked += sum(1 for e in outcome.entities if e.status == LINKED)
+        failed += [e for e in outcome.entities if e.status in (FAILED, NOT_CACHED)]
+    c = lib.gateway.counters
+    if lib.gateway.notice:
+        print(f"gloss: {safe(lib.gateway.notice)}", file=sys.stderr)
+    print(
+        f"warmed {len(stories)} stories ({relinked} linked now, {len(stories) - relinked} unchanged): {entities} entities, {linked} linked; "
+        f"summaries fetched {c.fetched}, from cache {c.from_cache}; requests {c.requests} (retries {c.retries}, most in flight {c.max_in_flight}); "
+        f"failures {c.failures + len(failed)}; {time.monotonic() - started:.1f}s"
+    )
+    if failed:
+        names = ", ".join(safe(e.name) for e in failed[:8])
+        print(f"gloss: {len(failed)} entities could not be linked now ({names}); run gloss warm again later", file=sys.stderr)
+        return 1
+    return 1 if c.failures else 0
+
+
 def cmd_warm(args) -> int:
     from rich.progress import BarColumn, Progress, TextColumn
 
     from linker.model import FAILED, LINKED, NOT_CACHED
 
+    if not args.paths:
+        return cmd_warm_library(args)
     articles = load(args.paths, args)
     if not articles:
         return fail("no readable articles")
