@@ -469,9 +469,15 @@ def words(text: str) -> list[str]:
 
 
 def page_types(record: Page) -> dict[str, float]:
-    """What a page is about, as shares of types, from its categories and short description."""
-    cats = " | ".join(record.categories).lower()
-    desc = (record.description or "").lower()
+    """What a page is about, as shares of types, from its categories and short description
+    (worked out once per page: the result is shared, not to be changed)."""
+    return _page_types(tuple(record.categories), record.description or "")
+
+
+@lru_cache(maxsize=1 << 16)
+def _page_types(categories: tuple[str, ...], description: str) -> dict[str, float]:
+    cats = " | ".join(categories).lower()
+    desc = description.lower()
     scores: Counter = Counter()
     for text, weight, found in ((cats, 1, lambda cue, text: cue in text), (desc, 2, lambda cue, text: re.search(r"\b" + re.escape(cue) + r"\b", text))):
         hits = [(typ, cue) for typ, cues in TYPE_WORDS.items() for cue in cues if found(cue, text)]

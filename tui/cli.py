@@ -214,6 +214,7 @@ def stored_stories(args, store=None, quiet: bool = False):
 
     per_doc, _ = lib.mentions(articles, progress=say)
     items = [Item(r["id"], r.get("title") or "", r.get("site") or "", r.get("date") or "", per_doc.get(r["id"], [])) for r in records]
+    args._records = {r["id"]: r for r in records}  # read once a command
     return group(items)
 
 
@@ -230,8 +231,9 @@ def find_story(args, ident: str):
 def story_articles(args, story):
     from cache.archive import Archive, record_article
 
+    known = getattr(args, "_records", None) or {}
     archive = Archive(open_store(args))
-    return [record_article(r) for r in (archive.get(i.id) for i in story.items) if r is not None]
+    return [record_article(r) for r in (known.get(i.id) or archive.get(i.id) for i in story.items) if r is not None]
 
 
 def entities_json(articles, outcome) -> dict:
