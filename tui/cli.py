@@ -320,31 +320,18 @@ def print_errors(errors: list[dict]) -> None:
             )
 
 
-def cmd_warm_library(args) -> int:
-    """Link every story of the library as its own set of articles. A story whose articles are
-    unchanged keeps its links from the cache, so adding an article relinks only its story."""
+def warm_report(lib, head: str, entities: list, started: float) -> int:
+    """The closing line of a warm (what was linked, what the wiki was asked), and its exit code."""
     from linker.model import FAILED, LINKED, NOT_CACHED
 
-    store = open_store(args)
-    started = time.monotonic()
-    stories = stored_stories(args, store)
-    if not stories:
-        return fail("nothing to warm: give PATHs, or add articles with 'gloss add URL|FEED|PAGE.html ...'")
-    lib = open_library(args, store)
-    relinked = entities = linked = 0
-    failed = []
-    for story in stories:
-        outcome = lib.entities(story_articles(args, story))
-        relinked += not outcome.from_cache
-        entities += len(outcome.entities)
-        linked += sum(1 for e in outcome.entities if e.status == LINKED)
-        failed += [e for e in outcome.entities if e.status in (FAILED, NOT_CACHED)]
     c = lib.gateway.counters
+    linked = sum(1 for e in entities if e.status == LINKED)
+    failed = [e for e in entities if e.status in (FAILED, NOT_CACHED)]
     if lib.gateway.notice:
         print(f"gloss: {safe(lib.gateway.notice)}", file=sys.stderr)
     print(
-        f"warmed {len(stories)} stories ({relinked} linked now, {len(stories) - relinked} unchanged): {entities} entities, {linked} linked; "
-        f"summaries fetched {c.fetched}, from cache {c.from_cache}; requests {c.requests} (retries {c.retries}, most in flight {c.max_in_flight}); "
+        f"{head}: {len(entities)} entities, {linked} linked; summaries fetched {c.fetched}, from cache {c.from_cache}; "
+        f"requests {c.requests} (retries {c.retries}, most in flight {c.max_in_flight}); "
         f"failures {c.failures + len(failed)}; {time.monotonic() - started:.1f}s"
     )
     if failed:
@@ -354,10 +341,25 @@ def cmd_warm_library(args) -> int:
     return 1 if c.failures else 0
 
 
+def cmd_warm_library(args) -> int:
+    """Link every story of the library as its own set of articles. A story whose articles are
+    unchanged keeps its links from the cache, so adding an article relinks only its story."""
+    store = open_store(args)
+    started = time.monotonic()
+    stories = stored_stories(args, store)
+    if not stories:
+        return fail("nothing to warm: give PATHs, or add articles with 'gloss add URL|FEED|PAGE.html ...'")
+    lib = open_library(args, store)
+    relinked, entities = 0, []
+    for story in stories:
+        outcome = lib.entities(story_articles(args, story))
+        relinked += not outcome.from_cache
+        entities += outcome.entities
+    return warm_report(lib, f"warmed {len(stories)} stories ({relinked} linked now, {len(stories) - relinked} unchanged)", entities, started)
+
+
 def cmd_warm(args) -> int:
     from rich.progress import BarColumn, Progress, TextColumn
-
-    from linker.model import FAILED, LINKED, NOT_CACHED
 
     if not args.paths:
         return cmd_warm_library(args)
@@ -385,22 +387,7 @@ def cmd_warm(args) -> int:
                 bar.update(task, description="linking", completed=done, total=total, extra=f"requests {c.requests}")
 
         outcome = lib.entities(articles, progress=progress, use_corpus_cache=False)
-    c = lib.gateway.counters
-    linked = sum(1 for e in outcome.entities if e.status == LINKED)
-    failed = [e for e in outcome.entities if e.status in (FAILED, NOT_CACHED)]
-    if lib.gateway.notice:
-        print(f"gloss: {safe(lib.gateway.notice)}", file=sys.stderr)
-    print(
-        f"warmed {len(articles)} articles ({outcome.annotated} annotated): {len(outcome.entities)} entities, "
-        f"{linked} linked; summaries fetched {c.fetched}, from cache {c.from_cache}; "
-        f"requests {c.requests} (retries {c.retries}, most in flight {c.max_in_flight}); "
-        f"failures {c.failures + len(failed)}; {time.monotonic() - started:.1f}s"
-    )
-    if failed:
-        names = ", ".join(safe(e.name) for e in failed[:8])
-        print(f"gloss: {len(failed)} entities could not be linked now ({names}); run gloss warm again later", file=sys.stderr)
-        return 1
-    return 1 if c.failures else 0
+    return warm_report(lib, f"warmed {len(articles)} articles ({outcome.annotated} annotated)", outcome.entities, started)
 
 
 def cmd_add(args) -> int:
