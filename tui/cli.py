@@ -349,12 +349,18 @@ def cmd_warm_library(args) -> int:
     stories = stored_stories(args, store)
     if not stories:
         return fail("nothing to warm: give PATHs, or add articles with 'gloss add URL|FEED|PAGE.html ...'")
+    from rich.progress import BarColumn, Progress, TextColumn
+
     lib = open_library(args, store)
     relinked, entities = 0, []
-    for story in stories:
-        outcome = lib.entities(story_articles(args, story))
-        relinked += not outcome.from_cache
-        entities += outcome.entities
+    columns = (TextColumn("linking stories"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("stories", total=len(stories))
+        for story in stories:
+            outcome = lib.entities(story_articles(args, story))
+            relinked += not outcome.from_cache
+            entities += outcome.entities
+            bar.advance(task)
     return warm_report(lib, f"warmed {len(stories)} stories ({relinked} linked now, {len(stories) - relinked} unchanged)", entities, started)
 
 
