@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from linker.model import Article, Entity, Mention
 from linker.pipeline import sentence_index, sentences
@@ -15,10 +16,15 @@ from linker.pipeline import sentence_index, sentences
 Pos = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class Placed:
+class Placed(NamedTuple):
+    """A mention where it is drawn, and the id of its entity (a tuple: a corpus holds a million)."""
+
     mention: Mention
     entity: str
+
+
+def _start(p: Placed) -> int:
+    return p.mention.start
 
 
 class Corpus:
@@ -33,7 +39,7 @@ class Corpus:
                 if i is not None:
                     self.placed[i].append(Placed(m, e.id))
         for lst in self.placed:
-            lst.sort(key=lambda p: p.mention.start)
+            lst.sort(key=_start)
         self.starts = [[p.mention.start for p in lst] for lst in self.placed]
         self.by_entity: dict[str, list[Pos]] = {}
         for d, lst in enumerate(self.placed):
