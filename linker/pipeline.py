@@ -156,8 +156,10 @@ def candidates(source: Candidates, cases: list[Case]) -> dict[str, Page]:
     # Searches go out together (the source keeps its own limit on requests in flight), answers in order.
     searched: list[tuple[Case, list[str]]] = []
     unfound = [case for case in cases if not case.found.pages and case.found.status == LINKED]
-    with ThreadPoolExecutor(SEARCHES_AT_ONCE) as pool:
-        answered = list(pool.map(lambda case: (case, source.search(case.cluster.name)), unfound))
+    answered = []
+    if unfound:
+        with ThreadPoolExecutor(SEARCHES_AT_ONCE) as pool:
+            answered = list(pool.map(lambda case: (case, source.search(case.cluster.name)), unfound))
     for case, result in answered:
         if isinstance(result, str):
             case.found.status = NOT_CACHED if result == WIKI_NOT_CACHED else FAILED

@@ -196,7 +196,7 @@ def load(paths: list[str], args=None):
     return articles
 
 
-def stored_stories(args, store=None, quiet: bool = False):
+def stored_stories(args, store=None, quiet: bool = False, lib=None):
     """The stories of the stored articles (their names found by spaCy, cached per article)."""
     from cache.archive import Archive, record_article
     from linker.stories import Item, group
@@ -205,7 +205,7 @@ def stored_stories(args, store=None, quiet: bool = False):
     records = Archive(store).records()
     if not records:
         return []
-    lib = open_library(args, store)
+    lib = lib or open_library(args, store)
     articles = [record_article(r) for r in records]
 
     def say(stage: str, done: int, total: int) -> None:
@@ -344,14 +344,14 @@ def warm_report(lib, head: str, entities: list, started: float) -> int:
 def cmd_warm_library(args) -> int:
     """Link every story of the library as its own set of articles. A story whose articles are
     unchanged keeps its links from the cache, so adding an article relinks only its story."""
-    store = open_store(args)
-    started = time.monotonic()
-    stories = stored_stories(args, store)
-    if not stories:
-        return fail("nothing to warm: give PATHs, or add articles with 'gloss add URL|FEED|PAGE.html ...'")
     from rich.progress import BarColumn, Progress, TextColumn
 
-    lib = open_library(args, store)
+    store = open_store(args)
+    started = time.monotonic()
+    lib = open_library(args, store)  # one gateway: its counters cover the whole warm
+    stories = stored_stories(args, store, lib=lib)
+    if not stories:
+        return fail("nothing to warm: give PATHs, or add articles with 'gloss add URL|FEED|PAGE.html ...'")
     relinked, entities = 0, []
     columns = (TextColumn("linking stories"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
