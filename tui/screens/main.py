@@ -22,6 +22,7 @@ from tui.status import StatusLine
 
 EXTRACT_CHARS = 525
 PANEL_SOURCES = 8
+PANEL_WIDTH = 36  # the panel body before its first layout (tui/gloss.tcss: 40 less border and padding)
 
 
 def settle_memory() -> None:
@@ -209,9 +210,12 @@ class MainScreen(Screen):
         shown = [x for x in sources[:PANEL_SOURCES]]
         if self.doc not in {d for d, _ in shown}:
             shown += [x for x in sources if x[0] == self.doc]
+        width = self.query_one("#panel-body", Static).content_region.width or PANEL_WIDTH
         for d, n in shown:
-            mark = "▸ " if d == self.doc else "  "
-            t.append(f"{mark}{n:>3} in {d + 1}. {visible(self.articles[d].title[:26])}\n")
+            row = Text(f"{'▸ ' if d == self.doc else '  '}{n:>3} in {d + 1}. {visible(self.articles[d].title)}")
+            row.truncate(width, overflow="ellipsis")  # one line a source, cut with an ellipsis, never wrapped
+            t.append_text(row)
+            t.append("\n")
         if len(sources) > len(shown):
             t.append(f"  … and {len(sources) - len(shown)} more sources (c compares them)\n", style="dim")
         t.append("\ne fix link · o URL · n/N next/prev", style="dim")
