@@ -210,6 +210,29 @@ def test_failures_are_not_cached_as_missing_and_a_later_warm_fills_gaps(fresh_wi
     assert linked == summarised and enough_linked(linked)
 
 
+def test_a_page_the_wiki_fails_on_is_never_shown_as_no_article(fresh_wiki, tmp_path):
+    """Every request about one page answers 500, the rest are fine: the warm names it as not linked now, it reads as
+    still to fetch (never "no article"), and the next warm mends it."""
+    w = fresh_wiki(fail_matching="Diaoyutai")
+    cache = str(tmp_path / "c")
+    code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", cache, "--timeout", "2")
+    assert code == 1 and "could not be linked now" in err and "Diaoyutai" in err
+    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--wiki-api", w.url, "--cache-dir", cache)
+    status = {e["name"]: e["status"] for e in json.loads(out)["entities"]}
+    assert status["Diaoyutai State Guesthouse"] == "not_cached"  # the failure was not kept: offline, it is still to fetch
+    code, text, _ = gloss("entities", str(SAMPLES), "--offline", "--wiki-api", w.url, "--cache-dir", cache)
+    line = next(line for line in text.splitlines() if "Diaoyutai State Guesthouse" in line)
+    assert "(not cached yet: run gloss warm)" in line and "(no article)" not in line
+    w.faults.update({"fail_matching": ""})
+    code, out, err = gloss("warm", str(SAMPLES), "--wiki-api", w.url, "--cache-dir", cache)
+    assert code == 0, err
+    code, out, _ = gloss("entities", str(SAMPLES), "--offline", "--json", "--wiki-api", w.url, "--cache-dir", cache)
+    mended = {e["name"]: e for e in json.loads(out)["entities"]}
+    assert mended["Diaoyutai State Guesthouse"]["title"] == "Diaoyutai State Guesthouse"
+    # Nothing the failure touched was kept as "no article": the names that are no article now were no article then.
+    assert {n for n, e in mended.items() if e["status"] == "nil"} >= {n for n, s in status.items() if s == "nil"}
+
+
 def test_missing_titles_are_cached_as_missing(fresh_wiki, tmp_path):
     w = fresh_wiki()
     from linker.wiki import WikiGateway

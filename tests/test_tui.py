@@ -371,3 +371,18 @@ async def test_a_url_with_escapes_from_a_wiki_is_shown_not_obeyed(warmed):
         await pilot.press("y")
         await pilot.pause()
         assert copied == []
+
+
+async def test_a_page_the_wiki_fails_on_says_so_in_the_panel(tmp_path, fresh_wiki):
+    """Online, every request about one page answers 500: its panel says the wiki did not answer, never "no article"."""
+    w = fresh_wiki(fail_matching="Diaoyutai")
+    one = next(p for p in sorted(SAMPLES.glob("*.txt")) if "Diaoyutai" in p.read_text(encoding="utf-8"))
+    app = make_app(tmp_path / "cold", url=w.url, paths=(one,), offline=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(app, pilot)
+        ent = next(e for e in screen.corpus.entities.values() if e.name == "Diaoyutai State Guesthouse")
+        screen.select_entity(ent.id)
+        await pilot.pause()
+        text = " ".join(panel(screen).split())
+        assert "The wiki did not answer" in text and "No article" not in text
+        assert f"gloss warm {one} --wiki-api {w.url}" in text

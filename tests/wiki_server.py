@@ -25,7 +25,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 DEFAULT_PAGES = Path(__file__).parent / "fixtures" / "wiki" / "pages.json"
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -119,6 +119,7 @@ class Faults:
         self.drip_rate = 0.0  # a 200 whose body comes one byte a second
         self.bomb_rate = 0.0  # a 200 whose gzip body unpacks to 200 MB
         self.wrong_rate = 0.0  # a 200 of valid JSON with the wrong types
+        self.fail_matching = ""  # a 500 for every request that asks about this text (one page failing, the rest fine)
         self.update(kw)
         self.rng = random.Random(kw.get("seed", 0))
         self.lock = threading.Lock()
@@ -318,6 +319,8 @@ def make_handler(wiki: Wiki | None, faults: Faults, stats: Stats, upstream: str 
             if faults.latency_ms:
                 time.sleep(faults.latency_ms / 1000)
             fault = faults.draw()
+            if faults.fail_matching and faults.fail_matching.lower() in unquote_plus(qs).lower():
+                fault = "error"
             if fault:
                 with stats.lock:
                     stats.faults += 1
