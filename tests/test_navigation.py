@@ -225,3 +225,31 @@ def test_every_entry_of_a_long_disambiguation_list_is_a_candidate():
         case = Case(Cluster([Mention("d", 0, 9, "Ruritania", "GPE")]))
         candidates(Wiki(), [case])
         assert "Ruritania (country)" in case.found.pages and len(case.found.pages) == 90
+
+
+def test_a_name_that_is_the_pages_title_or_redirect_gives_the_page_its_own_type():
+    """spaCy called a forum a place; one of its names is the page's title and another a redirect: the entity is an ORG.
+    A name that only starts the title is not enough: the label stays."""
+    from collections import Counter
+
+    from linker.model import Page
+    from linker.pipeline import Decision, settle
+    from linker.resolve import Cluster
+
+    text = "The Ruritanian Maritime Union Group met. The Ruritanian Maritime Union (RMU) spoke. RMU left."
+    art = Article("f.txt", text, "F")
+    forms = [("Ruritanian Maritime Union Group", 0), ("Ruritanian Maritime Union", 0), ("RMU", 0), ("RMU", 1)]
+    cluster = Cluster([m(art, t, "LOC", n) for t, n in forms])
+    forum = Page(
+        "Ruritanian Maritime Union",
+        extract="The Ruritanian Maritime Union is a forum of port states.",
+        description="Intergovernmental forum",
+        categories=["Intergovernmental organizations"],
+        aliases=["RMU"],
+    )
+    scorer = Scorer({forum.title: forum}, {})
+    for names, want in ((list(cluster.forms), "ORG"), (["Ruritanian Maritime Union Group", "Ruritanian"], "LOC")):
+        ev = Evidence(names, "LOC", Counter({"forum": 1, "port": 1}), set())
+        ranked = scorer.rank(ev, {forum.title: (False, False, False)})
+        decided = settle(Decision(cluster, cluster.name, cluster.label, ranked, None, 0.0, "linked"), {forum.title: forum}, 0.0)
+        assert decided.best is not None and decided.label == want, (names, decided.label)
