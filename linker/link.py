@@ -59,6 +59,7 @@ FEATURES = (
     "context_rel",
     "context_margin",
     "coherence",
+    "coherence_margin",
     "length_rel",
     "only",
     "rivals",
@@ -663,6 +664,7 @@ class Scorer:
             return []
         named = sum(1 for f in rows.values() if f["name"] >= 0.7)
         contexts = sorted((f["context"] for f in rows.values()), reverse=True)
+        coherences = sorted((f["coherence"] for f in rows.values()), reverse=True)
         lengths = {t: math.log1p(page_length(self.records[t])) for t in rows}
         top_length = max(lengths.values()) or 1.0
         out = []
@@ -670,6 +672,9 @@ class Scorer:
             f["context_rel"] = f["context"] / contexts[0] if contexts[0] else 0.0
             rival = contexts[1] if f["context"] == contexts[0] and len(contexts) > 1 else contexts[0]
             f["context_margin"] = max(0.0, f["context"] - rival) if len(contexts) > 1 else f["context"]
+            # How far this page names more of the story's other entities than its best rival does.
+            rival = coherences[1] if f["coherence"] == coherences[0] and len(coherences) > 1 else coherences[0]
+            f["coherence_margin"] = max(0.0, f["coherence"] - rival) if len(coherences) > 1 else 0.0
             f["length_rel"] = lengths[t] / top_length
             f["only"] = 1.0 if len(rows) == 1 else 0.0
             f["rivals"] = min(1.0, math.log1p(named - (f["name"] >= 0.7)) / math.log(11))
