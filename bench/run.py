@@ -210,7 +210,7 @@ def synthetic_corpus(warmed: Path, out_dir: Path, cache: Path, url: str, n: int 
     from cache.library import Library
     from cache.store import Store
     from linker.articles import load_articles
-    from linker.model import Entity, Mention
+    from linker.model import Entity, Mention, corpus_to_json
 
     articles, _ = load_articles([str(SAMPLES)])
     lib = Library(Store(warmed), api_url=url, offline=True)
@@ -245,7 +245,7 @@ def synthetic_corpus(warmed: Path, out_dir: Path, cache: Path, url: str, n: int 
         made.append(doc)
     arts, _ = load_articles([str(out_dir)])
     target = Library(Store(cache), api_url=url, offline=True)
-    target.store.set("corpus", target.corpus_key(arts, {}), {"entities": [e.to_json() for e in ents.values() if e.mentions]})
+    target.store.set("corpus", target.corpus_key(arts, {}), corpus_to_json([e for e in ents.values() if e.mentions]))
 
 
 def bench_link_corpus(warmed: Path, corpus_dir: Path, url: str, work: Path) -> list[dict]:
@@ -346,7 +346,25 @@ def bench_library(url: str, work: Path, n: int = 1000) -> list[dict]:
     ]
 
 
-def bench_navigation(cache: Path, corpus_dir: Path, url: str) -> list[dict]:
+def bench_reader_at_scale(warmed: Path, url: str, work: Path, five: float, n: int = 10_000) -> list[dict]:
+    """The reader on 10,000 cached articles (entities written into the cache: what is measured here is
+    reading them, not linking them): first paint beyond the 5-article start, memory, and navigation."""
+    corpus_dir, cache = work / f"corpus-{n}", work / f"big-{n}"
+    shutil.copytree(warmed, cache)
+    synthetic_corpus(warmed, corpus_dir, cache, url, n=n)
+    runs = [startup("gloss", cache, url, [str(corpus_dir)]) for _ in range(3)]
+    took = statistics.median(t for t, _, _ in runs)
+    rows = [
+        row(f"first painted screen with {n:,} cached articles, beyond the 5-article start", took - five, "s", None, 1.0, ratio_target=False),
+        row(f"peak RSS with {n:,} cached articles open", max(r for _, r, _ in runs) / 2**20, "MB", None, None, ratio_target=False),
+    ]
+    rows.extend(bench_navigation(cache, corpus_dir, url, n))
+    shutil.rmtree(corpus_dir, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    return rows
+
+
+def bench_navigation(cache: Path, corpus_dir: Path, url: str, n: int = 1000) -> list[dict]:
     import asyncio
 
     from cache.library import Library
@@ -399,13 +417,13 @@ def bench_navigation(cache: Path, corpus_dir: Path, url: str) -> list[dict]:
         return xs[min(len(xs) - 1, int(p / 100 * len(xs)))]
 
     return [
-        row("next mention across sources, key to painted, p50 (1,000 articles)", pct(jumps, 50), "ms", None, 16, ratio_target=False),
-        row("next mention across sources, key to painted, p95", pct(jumps, 95), "ms", None, 16, ratio_target=False),
-        row("next mention: the action alone, p95", pct(actions, 95), "ms", None, 16, ratio_target=False),
-        row("next mention via Pilot.press p95 (baseline: a no-op key)", pct(presses, 95), "ms", pct(noop, 95), None, ratio_target=False),
-        row("open entity index the first time (builds the screen)", index_open[0], "ms", None, None, ratio_target=False),
-        row("open entity index, key to painted, p50", pct(index_open, 50), "ms", None, 16, ratio_target=False),
-        row("open entity index, key to painted, p95", pct(index_open, 95), "ms", None, 16, ratio_target=False),
+        row(f"next mention across sources, key to painted, p50 ({n:,} articles)", pct(jumps, 50), "ms", None, 16, ratio_target=False),
+        row(f"next mention across sources, key to painted, p95 ({n:,} articles)", pct(jumps, 95), "ms", None, 16, ratio_target=False),
+        row(f"next mention: the action alone, p95 ({n:,} articles)", pct(actions, 95), "ms", None, 16, ratio_target=False),
+        row(f"next mention via Pilot.press p95 (baseline: a no-op key; {n:,} articles)", pct(presses, 95), "ms", pct(noop, 95), None, ratio_target=False),
+        row(f"open entity index the first time (builds the screen; {n:,} articles)", index_open[0], "ms", None, None, ratio_target=False),
+        row(f"open entity index, key to painted, p50 ({n:,} articles)", pct(index_open, 50), "ms", None, 16, ratio_target=False),
+        row(f"open entity index, key to painted, p95 ({n:,} articles)", pct(index_open, 95), "ms", None, 16, ratio_target=False),
     ]
 
 
@@ -543,6 +561,7 @@ def main() -> int:
         _, big_rss, _ = startup("gloss", big, url, [str(corpus_dir)])
         r = row("peak RSS with 1,000 cached articles open", big_rss / 2**20, "MB", rss["minimal"] / 2**20, 400, ratio_target=False)
         rows.append(r)
+        rows.extend(bench_reader_at_scale(warmed, url, work, statistics.median(starts["gloss"])))
         rows.append(bench_cache(warmed))
         rows.append(bench_stories())
         rows.extend(largest)

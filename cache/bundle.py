@@ -63,7 +63,7 @@ def _valid_value(kind: str, value) -> bool:
     if kind == "annotation":
         return isinstance(value, list) and all(isinstance(m, dict) and isinstance(m.get("start"), int) and isinstance(m.get("end"), int) for m in value)
     if kind == "corpus":
-        return isinstance(value, dict) and isinstance(value.get("entities"), list)
+        return isinstance(value, dict) and isinstance(value.get("entities"), list) and isinstance(value.get("placed"), dict)
     if kind == "article":  # an article record, or an index entry naming one
         return isinstance(value, str) or (isinstance(value, dict) and isinstance(value.get("id"), str) and isinstance(value.get("text"), str))
     if kind == "override":

@@ -7,15 +7,17 @@ a set of articles is kept too, so a warm start needs neither spaCy nor the wiki.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cache.store import Store
 from linker import LINKER_VERSION
-from linker.model import FAILED, NOT_CACHED, Article, Entity, Mention
+from linker.model import FAILED, NOT_CACHED, Article, Entity, Mention, corpus_from_json, corpus_to_json
 from linker.pipeline import Linker
 from linker.wiki import DEFAULT_API, WikiGateway
 
@@ -57,6 +59,18 @@ class Outcome:
     @property
     def incomplete(self) -> list[Entity]:
         return [e for e in self.entities if e.status in (NOT_CACHED, FAILED)]
+
+
+@contextmanager
+def no_collection():
+    """No garbage collection while a million acyclic tuples are made (it would rescan them all, again and again)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class Library:
@@ -158,22 +172,14 @@ class Library:
         h.update(json.dumps(overrides, sort_keys=True).encode())
         return f"{h.hexdigest()}|{self.model_id}|linker-{LINKER_VERSION}|{self.gateway.site}"
 
-    def cached_entities(self, articles: list[Article]) -> list[Entity] | None:
+    def cached_entities(self, articles: list[Article], placed: dict | None = None) -> list[Entity] | None:
+        """The linked entities of these articles from the cache, or None; given `placed`, each article's
+        mentions in reading order too (see :func:`linker.model.corpus_from_json`)."""
         hit = self.store.get("corpus", self.corpus_key(articles, self.overrides()))
         if hit is None:
             return None
-        try:
-            entities = [Entity.from_json(e) for e in hit[0]["entities"]]
-        except (KeyError, TypeError, ValueError, OverflowError, AttributeError):
-            return None
-        # A well-formed entry that does not fit these articles is relinked, never drawn.
-        texts = {a.doc: a.text for a in articles}
-        for e in entities:
-            for m in e.mentions:
-                text = texts.get(m.doc)
-                if text is None or not (0 <= m.start < m.end <= len(text)) or text[m.start : m.end] != m.text:
-                    return None
-        return entities
+        with no_collection():
+            return corpus_from_json(hit[0], {a.doc: a.text for a in articles}, placed)
 
     def entities(self, articles: list[Article], progress: Progress | None = None, use_corpus_cache: bool = True) -> Outcome:
         """Link the articles; the corpus entry is reused when nothing changed."""
@@ -190,5 +196,5 @@ class Library:
             progress("link", 1, 1)
         outcome = Outcome(entities, from_cache=False, annotated=annotated)
         if not outcome.incomplete:
-            self.store.set("corpus", self.corpus_key(articles, overrides), {"entities": [e.to_json() for e in entities]})
+            self.store.set("corpus", self.corpus_key(articles, overrides), corpus_to_json(entities))
         return outcome

@@ -5,4 +5,4 @@ This package never imports Textual; spaCy is imported only when a model loads.
 
 __version__ = "0.1.0"
 # Bump when a change alters annotations or links: cached results are then redone.
-LINKER_VERSION = "10"
+LINKER_VERSION = "11"

@@ -54,15 +54,20 @@ def decode(data: bytes) -> tuple[str | None, str]:
 
 
 def _title_from_text(text: str) -> str:
-    for line in text.splitlines():
-        line = " ".join(line.split())
+    head = text[:TITLE_LOOK]
+    for raw in head.splitlines():
+        line = " ".join(raw.split())
         if not line:
             continue
-        if len(line) <= 100 and not line.endswith("."):
+        cut = len(head) < len(text) and head.endswith(raw)  # the line runs on past what was looked at
+        if len(line) <= 100 and not line.endswith(".") and not cut:
             return line
         first = line.split(". ")[0]
         return first if len(first) <= 80 else first[:77].rstrip() + "..."
     return ""
+
+
+TITLE_LOOK = 1000  # a title is at most 100 characters, a first sentence is cut at 80: no need to look further
 
 
 def _metadata(folder: Path) -> dict:
@@ -158,7 +163,9 @@ def load_articles(paths: list[str | Path]) -> tuple[list[Article], list[Problem]
         files = files[:MAX_FILES]
     metas: dict[Path, dict] = {}
     for path in files:
-        meta = metas.setdefault(path.parent, _metadata(path.parent))
+        if path.parent not in metas:
+            metas[path.parent] = _metadata(path.parent)  # once a folder, not once a file
+        meta = metas[path.parent]
         article, note = read_article(path, meta)
         if article is None:
             problems.append(Problem(str(path), note))

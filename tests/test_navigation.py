@@ -253,3 +253,39 @@ def test_a_name_that_is_the_pages_title_or_redirect_gives_the_page_its_own_type(
         ranked = scorer.rank(ev, {forum.title: (False, False, False)})
         decided = settle(Decision(cluster, cluster.name, cluster.label, ranked, None, 0.0, "linked"), {forum.title: forum}, 0.0)
         assert decided.best is not None and decided.label == want, (names, decided.label)
+
+
+def test_a_stored_corpus_reads_back_whole_and_a_damaged_one_is_refused():
+    """Entities without their mentions, and each article's mentions as flat numbers: the same entities
+    come back, and the reader's per-article view in reading order; an entry that does not fit is None."""
+    import copy
+
+    from linker.model import corpus_from_json, corpus_to_json
+
+    c = corpus()
+    entities = list(c.entities.values())
+    texts = {A.doc: A.text, B.doc: B.text}
+    stored = corpus_to_json(entities)
+    assert "mentions" not in stored["entities"][0]
+    placed: dict = {}
+    back = corpus_from_json(copy.deepcopy(stored), texts, placed)
+    assert [(e.id, sorted(e.mentions)) for e in back] == [(e.id, sorted(e.mentions)) for e in entities]
+    again = Corpus([A, B], back, placed)
+    assert again.placed == c.placed and again.by_entity == c.by_entity
+    damaged = []
+    for doc, change in (
+        (A.doc, lambda f: f.__setitem__(0, "7")),  # a string for a number
+        (A.doc, lambda f: f.__setitem__(1, 10_000)),  # past the end of the text
+        (A.doc, lambda f: f.__setitem__(2, 99)),  # no such entity
+        (A.doc, lambda f: f.__setitem__(3, -1)),  # no such label
+        (A.doc, lambda f: f.pop()),  # not whole
+        (A.doc, lambda f: f.__setitem__(0, 1.5)),
+    ):
+        bad = copy.deepcopy(stored)
+        change(bad["placed"][doc])
+        damaged.append(bad)
+    other = copy.deepcopy(stored)
+    other["placed"]["gone.txt"] = [0, 1, 0, 0]  # an article that is not among these
+    damaged += [other, {"entities": "x", "labels": [], "placed": {}}, {"entities": [], "labels": [], "placed": []}, {}]
+    for bad in damaged:
+        assert corpus_from_json(bad, texts) is None, bad

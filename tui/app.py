@@ -62,12 +62,15 @@ class GlossApp(App):
     def on_resize(self, event) -> None:
         self.set_class(event.size.width < 100, "-narrow")
 
-    def cached_entities(self):
-        """The linked entities straight from a warm cache (no spaCy, no thread), or None."""
+    def cached_corpus(self) -> tuple[list, dict] | None:
+        """The linked entities straight from a warm cache (no spaCy, no thread), with each article's
+        mentions in reading order; or None."""
+        placed: dict = {}
         try:
-            return self.library.cached_entities(self.articles)
+            entities = self.library.cached_entities(self.articles, placed)
         except Exception:  # a damaged entry: the worker redoes it
             return None
+        return None if entities is None else (entities, placed)
 
     def summary_age(self, title: str | None) -> float | None:
         if not title:

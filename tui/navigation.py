@@ -8,43 +8,41 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import NamedTuple
 
-from linker.model import Article, Entity, Mention
+from linker.model import Article, Entity, Placed
 from linker.pipeline import sentence_index, sentences
 
 Pos = tuple[int, int]
 
 
-class Placed(NamedTuple):
-    """A mention where it is drawn, and the id of its entity (a tuple: a corpus holds a million)."""
-
-    mention: Mention
-    entity: str
-
-
-def _start(p: Placed) -> int:
-    return p.mention.start
-
-
 class Corpus:
-    def __init__(self, articles: list[Article], entities: list[Entity]) -> None:
+    def __init__(self, articles: list[Article], entities: list[Entity], placed_by_doc: dict[str, list[Placed]] | None = None) -> None:
+        """`placed_by_doc`: each article's mentions in reading order, when the cache gave them so
+        (a 10,000-article corpus holds about a million: tuples all the way, sorted in C)."""
         self.articles = articles
         self.entities = {e.id: e for e in entities}
         self.doc_index = {a.doc: i for i, a in enumerate(articles)}
-        self.placed: list[list[Placed]] = [[] for _ in articles]
-        for e in entities:
-            for m in e.mentions:
-                i = self.doc_index.get(m.doc)
-                if i is not None:
-                    self.placed[i].append(Placed(m, e.id))
-        for lst in self.placed:
-            lst.sort(key=_start)
-        self.starts = [[p.mention.start for p in lst] for lst in self.placed]
-        self.by_entity: dict[str, list[Pos]] = {}
-        for d, lst in enumerate(self.placed):
+        if placed_by_doc is not None:
+            self.placed: list[list[Placed]] = [placed_by_doc.get(a.doc, []) for a in articles]
+        else:
+            self.placed = [[] for _ in articles]
+            for e in entities:
+                for m in e.mentions:
+                    i = self.doc_index.get(m.doc)
+                    if i is not None:
+                        self.placed[i].append(Placed(m, e.id))
+            for lst in self.placed:
+                lst.sort()  # by the mention: (doc, start, end, ...), so by start within an article
+        placed = self.placed
+        self.starts = [[p[0][1] for p in lst] for lst in placed]
+        by_entity: dict[str, list[Pos]] = {}
+        for d, lst in enumerate(placed):
             for k, p in enumerate(lst):
-                self.by_entity.setdefault(p.entity, []).append((d, k))
+                spots = by_entity.get(p[1])
+                if spots is None:
+                    spots = by_entity[p[1]] = []
+                spots.append((d, k))
+        self.by_entity = by_entity
         self._per_source: dict[str, list[tuple[int, int]]] = {}
         self._sentences: dict[int, list[tuple[int, int]]] = {}
         self.order = sorted(self.entities.values(), key=lambda e: (-len(e.mentions), e.name.lower()))

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from cache.library import no_collection
 from linker.model import FAILED, NIL, NOT_CACHED, Entity
 from tui.article_view import ArticleView
 from tui.keys import screen_bindings
@@ -61,9 +62,10 @@ class MainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        cached = self.app.cached_entities()
+        cached = self.app.cached_corpus()
         if cached is not None:  # a warm cache paints highlighted at once
-            self.corpus = Corpus(self.articles, cached)
+            with no_collection():
+                self.corpus = Corpus(self.articles, *cached)
             self.busy = ""
             settle_memory()
         self.fill_sources()
@@ -93,7 +95,8 @@ class MainScreen(Screen):
         # selection by the entity now at that place (after a fix its id may have changed).
         old = self.corpus
         spot = old.offset_of(self.pos)
-        self.corpus = Corpus(self.articles, message.entities)
+        with no_collection():
+            self.corpus = Corpus(self.articles, message.entities)
         self.history.carry(old, self.corpus)
         self.pos = self.corpus.carry(spot)
         if self.pos:
