@@ -541,7 +541,7 @@ def settle(d: Decision, pages: dict[str, Page], threshold: float) -> Decision:
     label = d.cluster.label
     if best is not None and (best.features.get("exact") or best.features.get("name", 0.0) >= 1.0):
         # Strong name evidence (a name of the cluster is the page's title or one of its redirects,
-        # "APEC" too): the page's own type overrules spaCy's label.
+        # an acronym defined in the text too): the page's own type overrules spaCy's label.
         label = corrected_label(label, pages[best.title])
     return Decision(d.cluster, d.name, label, d.ranked, best, conf, status)
 
