@@ -69,6 +69,9 @@ class Archive:
         hit = self.store.get(KIND, f"id|{ident}")
         return _valid(hit[0]) if hit is not None else None
 
+    def empty(self) -> bool:
+        return next(iter(self.store.entries(kinds=(KIND,))), None) is None
+
     def records(self) -> list[dict]:
         out = []
         for kind, key, value, _ in self.store.entries(kinds=(KIND,)):

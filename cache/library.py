@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cache.store import Store
@@ -55,10 +55,21 @@ class Outcome:
     from_cache: bool
     annotated: int = 0
     problems: list[str] = field(default_factory=list)
+    context: int = 0  # library articles the linking was done together with
 
     @property
     def incomplete(self) -> list[Entity]:
         return [e for e in self.entities if e.status in (NOT_CACHED, FAILED)]
+
+
+def only_in(entities: list[Entity], docs: set[str]) -> list[Entity]:
+    """The entities as seen from some of the articles: only their mentions there, and only those with any."""
+    out = []
+    for e in entities:
+        mine = [m for m in e.mentions if m.doc in docs]
+        if mine:
+            out.append(replace(e, mentions=mine))
+    return out
 
 
 @contextmanager
@@ -181,8 +192,50 @@ class Library:
         with no_collection():
             return corpus_from_json(hit[0], {a.doc: a.text for a in articles}, placed)
 
-    def entities(self, articles: list[Article], progress: Progress | None = None, use_corpus_cache: bool = True) -> Outcome:
-        """Link the articles; the corpus entry is reused when nothing changed."""
+    def new_to_library(self, articles: list[Article]) -> list[Article]:
+        """The articles that are not in the library of added articles (none when the library is empty)."""
+        from cache.archive import Archive
+
+        archive = Archive(self.store)
+        if archive.empty():
+            return []
+        return [a for a in articles if archive.find(text=a.text) is None]
+
+    def story_context(self, articles: list[Article], progress: Progress | None = None) -> list[Article]:
+        """The library's articles of the stories these articles would join, were they added: what a
+        new article is linked together with, so that it gets the links a full relink would give it."""
+        from cache.archive import Archive, record_article
+        from linker.stories import Item, group
+
+        new = self.new_to_library(articles)
+        if not new:
+            return []
+        records = Archive(self.store).records()
+        stored = [record_article(r) for r in records]
+        per_doc, _ = self.mentions(stored + new, progress)
+        items = [Item(r["id"], r.get("title") or "", r.get("site") or "", r.get("date") or "", per_doc.get(r["id"], [])) for r in records]
+        items += [Item(a.doc, a.title, a.outlet, "", per_doc.get(a.doc, [])) for a in new]
+        joined = {a.doc for a in new}
+        opened = {a.doc for a in articles}
+        by_id = {a.doc: a for a in stored}
+        return [by_id[i.id] for s in group(items) if any(i.id in joined for i in s.items) for i in s.items if i.id in by_id and i.id not in opened]
+
+    def entities(
+        self, articles: list[Article], progress: Progress | None = None, use_corpus_cache: bool = True, in_library: bool = False
+    ) -> Outcome:
+        """Link the articles; the corpus entry is reused when nothing changed. `in_library`: articles new to
+        the library are linked together with the stories they would join (see :meth:`story_context`), and
+        only their own mentions are returned."""
+        context = self.story_context(articles, progress) if in_library else []
+        if not context:
+            return self._entities(articles, progress, use_corpus_cache)
+        outcome = self._entities(articles + context, progress, use_corpus_cache)
+        mine = {a.doc for a in articles}
+        outcome.entities = only_in(outcome.entities, mine)
+        outcome.context = len(context)
+        return outcome
+
+    def _entities(self, articles: list[Article], progress: Progress | None, use_corpus_cache: bool) -> Outcome:
         overrides = self.overrides()
         if use_corpus_cache:
             cached = self.cached_entities(articles)

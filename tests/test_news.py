@@ -274,3 +274,53 @@ def test_adding_an_article_relinks_only_its_story_and_matches_a_full_relink(site
     gloss("add", *pages, "--cache-dir", full, check=True)
     gloss("warm", "--wiki-api", wiki.url, "--cache-dir", full, check=True)
     assert _links_by_story(one, wiki) == _links_by_story(full, wiki) != {}
+
+
+async def test_a_file_opened_beside_the_library_is_linked_with_its_story_as_a_full_relink_would(site, wiki, tmp_path):
+    """A saved page that is not in the library: `gloss warm PAGE`, `gloss entities PAGE` and the reader link it
+    together with the library's articles of the story it would join, and it gets the links that adding it
+    and relinking everything gives it."""
+    from cache.library import Library
+    from cache.store import Store
+    from linker.articles import load_articles
+    from linker.web import Fetcher
+    from tui.app import GlossApp
+
+    pages = [f"{site.base}/{s.slug}.html" for s in site.stories]
+    saved = tmp_path / "saved.html"
+    saved.write_bytes(Fetcher().get(pages[0]).body)
+    beside, full, alone = str(tmp_path / "beside"), str(tmp_path / "full"), str(tmp_path / "alone")
+    gloss("add", *pages[1:], "--cache-dir", beside, check=True)
+    gloss("warm", "--wiki-api", wiki.url, "--cache-dir", beside, check=True)
+    code, out, err = gloss("warm", str(saved), "--wiki-api", wiki.url, "--cache-dir", beside)
+    assert code == 0 and "linked together with the" in out, out + err
+    data = json.loads(gloss("entities", str(saved), "--json", "--offline", "--wiki-api", wiki.url, "--cache-dir", beside)[1])
+    joint = sorted((m["start"], m["end"], e["title"] or "") for e in data["entities"] for m in e["mentions"])
+    assert {m["doc"] for e in data["entities"] for m in e["mentions"]} == {"saved.html"}  # only its own mentions
+    # Its story's other articles made a difference: alone, some of its names link elsewhere.
+    gloss("warm", str(saved), "--wiki-api", wiki.url, "--cache-dir", alone, check=True)
+    data = json.loads(gloss("entities", str(saved), "--json", "--offline", "--wiki-api", wiki.url, "--cache-dir", alone)[1])
+    assert joint != sorted((m["start"], m["end"], e["title"] or "") for e in data["entities"] for m in e["mentions"])
+    # The same article added to the library, and everything relinked story by story.
+    gloss("add", *pages[1:], str(saved), "--cache-dir", full, check=True)
+    gloss("warm", "--wiki-api", wiki.url, "--cache-dir", full, check=True)
+    ident = next(
+        s
+        for s in json.loads(gloss("stories", "--json", "--offline", "--cache-dir", full)[1])
+        if any(a["title"] == site.stories[0].title for a in s["articles"])
+    )
+    doc = next(a["id"] for a in ident["articles"] if a["title"] == site.stories[0].title)
+    data = json.loads(gloss("entities", f"story:{ident['id']}", "--json", "--offline", "--wiki-api", wiki.url, "--cache-dir", full)[1])
+    relinked = sorted((m["start"], m["end"], e["title"] or "") for e in data["entities"] for m in e["mentions"] if m["doc"] == doc)
+    assert joint == relinked and len(joint) > 10
+    # The reader, offline, shows those links.
+    articles, _ = load_articles([saved])
+    store = Store(beside)
+    app = GlossApp(articles, Library(store, api_url=wiki.url, offline=True), [str(saved)])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = sorted((m.start, m.end, e.title or "") for e in app.screen.corpus.entities.values() for m in e.mentions)
+    store.close()
+    assert shown == joint

@@ -67,6 +67,8 @@ class GlossApp(App):
         mentions in reading order; or None."""
         placed: dict = {}
         try:
+            if self.library.new_to_library(self.articles):
+                return None  # linked with the stories it would join: the worker does that
             entities = self.library.cached_entities(self.articles, placed)
         except Exception:  # a damaged entry: the worker redoes it
             return None

@@ -262,7 +262,7 @@ def cmd_entities(args) -> int:
     if not articles:
         return fail("no readable articles")
     lib = open_library(args, open_store(args))
-    outcome = lib.entities(articles)
+    outcome = lib.entities(articles, in_library=True)
     if lib.gateway.notice:
         print(f"gloss: {safe(lib.gateway.notice)}", file=sys.stderr)
     if args.json:
@@ -392,8 +392,11 @@ def cmd_warm(args) -> int:
             else:
                 bar.update(task, description="linking", completed=done, total=total, extra=f"requests {c.requests}")
 
-        outcome = lib.entities(articles, progress=progress, use_corpus_cache=False)
-    return warm_report(lib, f"warmed {len(articles)} articles ({outcome.annotated} annotated)", outcome.entities, started)
+        outcome = lib.entities(articles, progress=progress, use_corpus_cache=False, in_library=True)
+    head = f"warmed {len(articles)} articles ({outcome.annotated} annotated)"
+    if outcome.context:
+        head += f", linked together with the {outcome.context} library articles of their stories"
+    return warm_report(lib, head, outcome.entities, started)
 
 
 def cmd_add(args) -> int:

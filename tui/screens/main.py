@@ -82,6 +82,7 @@ class MainScreen(Screen):
         try:
             outcome = library.entities(
                 self.articles,
+                in_library=True,
                 progress=lambda stage, done, total: self.post_message(Progressed(stage, done, total)),
             )
         except Exception as err:  # the reader stays up; the message says what broke
