@@ -386,3 +386,26 @@ async def test_a_page_the_wiki_fails_on_says_so_in_the_panel(tmp_path, fresh_wik
         text = " ".join(panel(screen).split())
         assert "The wiki did not answer" in text and "No article" not in text
         assert f"gloss warm {one} --wiki-api {w.url}" in text
+
+
+async def test_a_large_warm_set_paints_its_text_first_then_the_same_highlights(warmed, monkeypatch):
+    """Over the size read before the first paint (forced here with the samples), the first article's text is
+    on screen at once with an "opening" cue; the corpus is read behind it and ends as the one read up front,
+    and a key pressed meanwhile waits for it."""
+    import tui.screens.main as main_screen
+
+    app = make_app(warmed)
+    async with app.run_test(size=(100, 30)) as pilot:
+        up_front = await ready(app, pilot)
+        sync = {(d, p.mention.start, p.mention.end, p.entity) for d, lst in enumerate(up_front.corpus.placed) for p in lst}
+    monkeypatch.setattr(main_screen, "SYNC_LOAD_CHARS", 0)
+    app = make_app(warmed)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert not screen.corpus.entities and "opening 5 articles" in status(screen)
+        assert "There is no expectation" in "".join(screen.query_one(ArticleView).render_line(y).text for y in range(3))
+        await pilot.press("]")  # next mention: waits for the entities
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        later = {(d, p.mention.start, p.mention.end, p.entity) for d, lst in enumerate(screen.corpus.placed) for p in lst}
+        assert later == sync and screen.pos is not None and "opening" not in status(screen)

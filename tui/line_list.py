@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -14,6 +15,28 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 HIGHLIGHT = Style(reverse=True)
+
+
+class LazyRows(Sequence):
+    """Items made when first drawn: 10,000 sources need not all be made before the first paint."""
+
+    def __init__(self, count: int, make: Callable[[int], list[Text]]) -> None:
+        self.count, self.make = count, make
+        self._made: dict[int, list[Text]] = {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.count))]
+        if not -self.count <= index < self.count:
+            raise IndexError(index)
+        index %= self.count
+        row = self._made.get(index)
+        if row is None:
+            row = self._made[index] = self.make(index)
+        return row
 
 
 class LineList(ScrollView, can_focus=True):
@@ -37,11 +60,11 @@ class LineList(ScrollView, can_focus=True):
     def __init__(self, rows_per_item: int = 1, **kwargs) -> None:
         super().__init__(**kwargs)
         self.rows = rows_per_item
-        self.items: list[list[Text]] = []
+        self.items: Sequence[list[Text]] = []
         self.highlighted: int | None = None
         self._cache: dict[int, Strip] = {}
 
-    def set_items(self, items: list[list[Text]], highlighted: int | None = 0) -> None:
+    def set_items(self, items: Sequence[list[Text]], highlighted: int | None = 0) -> None:
         self.items = items
         self.highlighted = highlighted if items else None
         self._cache.clear()

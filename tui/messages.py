@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from linker.model import Entity
+from tui.navigation import Corpus
 
 
 @dataclass
 class EntitiesReady(Message):
-    """Annotation and linking finished (or came from the cache)."""
+    """Annotation and linking finished (or came from the cache); the corpus is built off the UI thread."""
 
     entities: list[Entity]
     notice: str | None = None
+    corpus: Corpus | None = None
 
 
 @dataclass

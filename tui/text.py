@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 BIDI_CONTROLS = frozenset((0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069))
+# Every character `visible` replaces (with and without newlines kept).
+_ODD = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ODD_OR_NEWLINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def visible(text: str, newlines: bool = True) -> str:
@@ -13,8 +18,11 @@ def visible(text: str, newlines: bool = True) -> str:
     (one line of command output per record).  Lone surrogates (undecodable
     file-name bytes) become U+FFFD.
     """
+    text = str(text)
+    if not (_ODD if newlines else _ODD_OR_NEWLINE).search(text):
+        return text  # the common case: nothing to replace
     out = []
-    for ch in str(text):
+    for ch in text:
         o = ord(ch)
         if ch == "\t":
             out.append(" ")

@@ -16,13 +16,14 @@ from linker.model import FAILED, NIL, NOT_CACHED, Entity
 from tui.article_view import ArticleView
 from tui.keys import screen_bindings
 from tui.text import safe_url, visible
-from tui.line_list import LineList
+from tui.line_list import LazyRows, LineList
 from tui.messages import EntitiesReady, LoadFailed, Progressed
 from tui.navigation import Corpus, History, Pos, Spot
 from tui.status import StatusLine
 
 EXTRACT_CHARS = 525
 PANEL_SOURCES = 8
+SYNC_LOAD_CHARS = 4_000_000  # about 1,000 articles: read before the first paint, larger sets after it
 PANEL_WIDTH = 36  # the panel body before its first layout (tui/gloss.tcss: 40 less border and padding)
 
 
@@ -62,8 +63,13 @@ class MainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        cached = self.app.cached_corpus()
-        if cached is not None:  # a warm cache paints highlighted at once
+        # A warm cache of a few hundred articles paints highlighted at once; a larger one paints the text
+        # first and is read behind it (10,000 articles: about a million mentions to make).
+        small = sum(len(a.text) for a in self.articles) <= SYNC_LOAD_CHARS
+        cached = self.app.cached_corpus() if small else None
+        if not small:
+            self.busy = f"opening {len(self.articles):,} articles…"
+        if cached is not None:
             with no_collection():
                 self.corpus = Corpus(self.articles, *cached)
             self.busy = ""
@@ -72,23 +78,31 @@ class MainScreen(Screen):
         self.open_doc(0)
         self.query_one(ArticleView).focus()
         if cached is None:
-            self.load_entities()
+            self.call_after_refresh(self.load_entities)  # after the first paint: the thread would compete for it
 
     @work(thread=True, exclusive=True, group="load", name="annotate")
     def load_entities(self) -> None:
         """Annotate and link in a thread owned by this screen (a newer load replaces a running one,
         and leaving the screen cancels it); the screen hears back through messages."""
         library = self.app.library
+        cached = self.app.cached_corpus()
+        if cached is not None:
+            with no_collection():
+                corpus = Corpus(self.articles, *cached)
+            self.post_message(EntitiesReady(cached[0], None, corpus))
+            return
         try:
             outcome = library.entities(
                 self.articles,
                 in_library=True,
                 progress=lambda stage, done, total: self.post_message(Progressed(stage, done, total)),
             )
+            with no_collection():
+                corpus = Corpus(self.articles, outcome.entities)
         except Exception as err:  # the reader stays up; the message says what broke
             self.post_message(LoadFailed(f"{type(err).__name__}: {err}"))
             return
-        self.post_message(EntitiesReady(outcome.entities, library.gateway.notice))
+        self.post_message(EntitiesReady(outcome.entities, library.gateway.notice, corpus))
 
     # -- data arriving -------------------------------------------------------------
     def on_entities_ready(self, message: EntitiesReady) -> None:
@@ -96,8 +110,11 @@ class MainScreen(Screen):
         # selection by the entity now at that place (after a fix its id may have changed).
         old = self.corpus
         spot = old.offset_of(self.pos)
-        with no_collection():
-            self.corpus = Corpus(self.articles, message.entities)
+        if message.corpus is not None:
+            self.corpus = message.corpus
+        else:
+            with no_collection():
+                self.corpus = Corpus(self.articles, message.entities)
         self.history.carry(old, self.corpus)
         self.pos = self.corpus.carry(spot)
         if self.pos:
@@ -112,7 +129,7 @@ class MainScreen(Screen):
             self.notify(message.notice, title="Offline", severity="warning", timeout=8)
         if self.pending:
             action, self.pending = self.pending, None
-            self.run_action(action)
+            self.call_later(self.run_action, action)  # a coroutine: awaited by the message loop
 
     def on_progressed(self, message: Progressed) -> None:
         self.busy = f"annotating {message.done}/{message.total}…" if message.stage == "annotate" else "linking…"
@@ -125,11 +142,14 @@ class MainScreen(Screen):
 
     # -- drawing -------------------------------------------------------------------
     def fill_sources(self) -> None:
-        items = []
-        for i, a in enumerate(self.articles):
-            meta = " · ".join(x for x in (visible(a.outlet), f"{self.corpus.entity_count(i)} entities" if self.corpus.entities else "") if x)
-            items.append([Text(f"{i + 1}. {visible(a.title[:80])}", style="bold"), Text("   " + meta, style="dim")])
-        self.query_one("#sources", LineList).set_items(items, self.doc)
+        corpus = self.corpus
+
+        def row(i: int) -> list[Text]:
+            a = self.articles[i]
+            meta = " · ".join(x for x in (visible(a.outlet), f"{corpus.entity_count(i)} entities" if corpus.entities else "") if x)
+            return [Text(f"{i + 1}. {visible(a.title[:80])}", style="bold"), Text("   " + meta, style="dim")]
+
+        self.query_one("#sources", LineList).set_items(LazyRows(len(self.articles), row), self.doc)
 
     def open_doc(self, doc: int, keep_scroll: bool = False) -> None:
         self.doc = doc
@@ -271,9 +291,13 @@ class MainScreen(Screen):
             self.go(pos)
 
     def action_mention(self, step: int) -> None:
+        if self.wait_for_entities(f"mention({step})"):
+            return
         self.go(self.corpus.step(self.pos, self.doc, step > 0))
 
     def action_jump(self, step: int) -> None:
+        if self.wait_for_entities(f"jump({step})"):
+            return
         if not self.selected:
             self.action_mention(step)
             return
@@ -303,7 +327,7 @@ class MainScreen(Screen):
         """While annotation runs, remember the action and do it when the entities arrive."""
         if self.busy and not self.corpus.entities:
             self.pending = action
-            self.notify("Still annotating: this opens when the entities are ready", timeout=3)
+            self.notify(f"Still {self.busy.rstrip('…')}: this happens when the entities are ready", timeout=3)
             return True
         return False
 
