@@ -220,9 +220,7 @@ class Library:
         by_id = {a.doc: a for a in stored}
         return [by_id[i.id] for s in group(items) if any(i.id in joined for i in s.items) for i in s.items if i.id in by_id and i.id not in opened]
 
-    def entities(
-        self, articles: list[Article], progress: Progress | None = None, use_corpus_cache: bool = True, in_library: bool = False
-    ) -> Outcome:
+    def entities(self, articles: list[Article], progress: Progress | None = None, use_corpus_cache: bool = True, in_library: bool = False) -> Outcome:
         """Link the articles; the corpus entry is reused when nothing changed. `in_library`: articles new to
         the library are linked together with the stories they would join (see :meth:`story_context`), and
         only their own mentions are returned."""
