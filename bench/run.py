@@ -28,6 +28,7 @@ SIZE = (120, 40)
 STARTUP = r"""
 import sys, time
 mode, cache, url, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+first = []  # when the first article's text was on screen
 from textual.app import App
 from textual.widgets import Static
 if mode == "minimal":
@@ -44,7 +45,6 @@ else:
     from tui.app import GlossApp
     from tui.screens.main import MainScreen
     ready, mounted = MainScreen.on_entities_ready, MainScreen.on_mount
-    first = []
     def on_ready(self, message):
         ready(self, message)
         self.app.call_after_refresh(self.app.exit)
