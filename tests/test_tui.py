@@ -46,6 +46,15 @@ def panel(screen: MainScreen) -> str:
     return str(screen.query_one("#panel-body").render())
 
 
+async def panel_of(app, pilot, name: str) -> str:
+    """The panel's text (whitespace folded) once the entities are in and the entity of this name is selected."""
+    screen = await ready(app, pilot)
+    ent = next(e for e in screen.corpus.entities.values() if e.name == name)
+    screen.select_entity(ent.id)
+    await pilot.pause()
+    return " ".join(panel(screen).split())
+
+
 def select(screen: MainScreen, title: str) -> None:
     ent = next(e for e in screen.corpus.entities.values() if e.title == title)
     screen.select_entity(ent.id)
@@ -343,11 +352,7 @@ async def test_not_cached_hint_names_the_wiki_and_the_cache(tmp_path, wiki):
     one = SAMPLES / "003_2a14725d733e4992.txt"
     app = make_app(tmp_path / "cold", url=wiki.url, paths=(one,), offline=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await ready(app, pilot)
-        ent = next(e for e in screen.corpus.entities.values() if e.name == "Wang Yi")
-        screen.select_entity(ent.id)
-        await pilot.pause()
-        text = " ".join(panel(screen).split())
+        text = await panel_of(app, pilot, "Wang Yi")
         assert "Not cached yet" in text
         assert f"gloss warm {one} --wiki-api {wiki.url} --cache-dir {tmp_path / 'cold'}" in text
 
@@ -379,11 +384,7 @@ async def test_a_page_the_wiki_fails_on_says_so_in_the_panel(tmp_path, fresh_wik
     one = next(p for p in sorted(SAMPLES.glob("*.txt")) if "Diaoyutai" in p.read_text(encoding="utf-8"))
     app = make_app(tmp_path / "cold", url=w.url, paths=(one,), offline=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await ready(app, pilot)
-        ent = next(e for e in screen.corpus.entities.values() if e.name == "Diaoyutai State Guesthouse")
-        screen.select_entity(ent.id)
-        await pilot.pause()
-        text = " ".join(panel(screen).split())
+        text = await panel_of(app, pilot, "Diaoyutai State Guesthouse")
         assert "The wiki did not answer" in text and "No article" not in text
         assert f"gloss warm {one} --wiki-api {w.url}" in text
 
