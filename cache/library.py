@@ -103,6 +103,7 @@ class Library:
         self.scheduler = scheduler  # a Dask scheduler's address: annotation runs on its workers
         self.model_id = f"{model}=={model_version(model)}"
         self.gateway = WikiGateway(api_url, store=store, offline=offline, max_age_days=max_age_days, timeout=timeout, refresh_stale=refresh_stale)
+        self._in_library: dict[str, bool] = {}  # article text -> stored in the library
 
     def warm_command(self, paths: list[str]) -> str:
         """The command that fills this cache for these paths from this wiki (shell-quoted)."""
@@ -199,7 +200,14 @@ class Library:
         archive = Archive(self.store)
         if archive.empty():
             return []
-        return [a for a in articles if archive.find(text=a.text) is None]
+        new = []
+        for a in articles:
+            known = self._in_library.get(a.text)  # asked at start-up, by the worker and by the linking: found once
+            if known is None:
+                known = self._in_library[a.text] = archive.find(text=a.text) is not None
+            if not known:
+                new.append(a)
+        return new
 
     def story_context(self, articles: list[Article], progress: Progress | None = None) -> list[Article]:
         """The library's articles of the stories these articles would join, were they added: what a
