@@ -209,24 +209,32 @@ class Library:
                 new.append(a)
         return new
 
+    def stories(self, extra: list[Article] = (), progress: Progress | None = None) -> tuple[list, list[dict]]:
+        """The library's stories (its stored articles grouped by the names spaCy found in them, cached per
+        article), with `extra` articles grouped in as if they were stored; and the stored records."""
+        from cache.archive import Archive, record_article
+        from linker.stories import Item, group
+
+        records = Archive(self.store).records()
+        if not records:
+            return [], []
+        per_doc, _ = self.mentions([record_article(r) for r in records] + list(extra), progress)
+        items = [Item(r["id"], r.get("title") or "", r.get("site") or "", r.get("date") or "", per_doc.get(r["id"], [])) for r in records]
+        items += [Item(a.doc, a.title, a.outlet, "", per_doc.get(a.doc, [])) for a in extra]
+        return group(items), records
+
     def story_context(self, articles: list[Article], progress: Progress | None = None) -> list[Article]:
         """The library's articles of the stories these articles would join, were they added: what a
         new article is linked together with, so that it gets the links a full relink would give it."""
-        from cache.archive import Archive, record_article
-        from linker.stories import Item, group
+        from cache.archive import record_article
 
         new = self.new_to_library(articles)
         if not new:
             return []
-        records = Archive(self.store).records()
-        stored = [record_article(r) for r in records]
-        per_doc, _ = self.mentions(stored + new, progress)
-        items = [Item(r["id"], r.get("title") or "", r.get("site") or "", r.get("date") or "", per_doc.get(r["id"], [])) for r in records]
-        items += [Item(a.doc, a.title, a.outlet, "", per_doc.get(a.doc, [])) for a in new]
-        joined = {a.doc for a in new}
-        opened = {a.doc for a in articles}
-        by_id = {a.doc: a for a in stored}
-        return [by_id[i.id] for s in group(items) if any(i.id in joined for i in s.items) for i in s.items if i.id in by_id and i.id not in opened]
+        stories, records = self.stories(new, progress)
+        joined, opened = {a.doc for a in new}, {a.doc for a in articles}
+        by_id = {r["id"]: r for r in records}
+        return [record_article(by_id[i.id]) for s in stories if any(i.id in joined for i in s.items) for i in s.items if i.id in by_id and i.id not in opened]
 
     def entities(self, articles: list[Article], progress: Progress | None = None, use_corpus_cache: bool = True, in_library: bool = False) -> Outcome:
         """Link the articles; the corpus entry is reused when nothing changed. `in_library`: articles new to

@@ -198,24 +198,20 @@ def load(paths: list[str], args=None):
 
 def stored_stories(args, store=None, quiet: bool = False, lib=None):
     """The stories of the stored articles (their names found by spaCy, cached per article)."""
-    from cache.archive import Archive, record_article
-    from linker.stories import Item, group
+    from cache.archive import Archive
 
     store = store or open_store(args)
-    records = Archive(store).records()
-    if not records:
+    if Archive(store).empty():
         return []
     lib = lib or open_library(args, store)
-    articles = [record_article(r) for r in records]
 
     def say(stage: str, done: int, total: int) -> None:
         if done == 0 and not quiet:  # only when some articles have no names cached yet
             print(f"gloss: finding the names in {total} new article{'s' if total != 1 else ''}...", file=sys.stderr)
 
-    per_doc, _ = lib.mentions(articles, progress=say)
-    items = [Item(r["id"], r.get("title") or "", r.get("site") or "", r.get("date") or "", per_doc.get(r["id"], [])) for r in records]
+    stories, records = lib.stories(progress=say)
     args._records = {r["id"]: r for r in records}  # read once a command
-    return group(items)
+    return stories
 
 
 def find_story(args, ident: str):
