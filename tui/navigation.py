@@ -34,13 +34,13 @@ class Corpus:
             for lst in self.placed:
                 lst.sort()  # by the mention: (doc, start, end, ...), so by start within an article
         placed = self.placed
-        self.starts = [[p[0][1] for p in lst] for lst in placed]
+        self.starts = [[p.mention.start for p in lst] for lst in placed]
         by_entity: dict[str, list[Pos]] = {}
         for d, lst in enumerate(placed):
             for k, p in enumerate(lst):
-                spots = by_entity.get(p[1])
+                spots = by_entity.get(p.entity)
                 if spots is None:
-                    spots = by_entity[p[1]] = []
+                    spots = by_entity[p.entity] = []
                 spots.append((d, k))
         self.by_entity = by_entity
         self._per_source: dict[str, list[tuple[int, int]]] = {}
