@@ -72,6 +72,11 @@ class Archive:
     def empty(self) -> bool:
         return next(iter(self.store.entries(kinds=(KIND,))), None) is None
 
+    def ids(self) -> list[str]:
+        """The stored articles' ids, in the order they were stored, read from the keys alone (no text is read)."""
+        prefix = f"{KIND}:id|"
+        return [full[len(prefix) :] for full in self.store._keys() if full.startswith(prefix)]
+
     def records(self) -> list[dict]:
         out = []
         for kind, key, value, _ in self.store.entries(kinds=(KIND,)):

@@ -84,6 +84,18 @@ def no_collection():
             gc.enable()
 
 
+def _index_row(row) -> bool:
+    """Whether a row of the story index has the shape :meth:`Library.stories` writes (a damaged one is redone)."""
+    return isinstance(row, list) and len(row) == 4 and all(isinstance(x, str) for x in row[:3]) and isinstance(row[3], list) and all(map(_index_name, row[3]))
+
+
+def _index_name(n) -> bool:
+    """One name of a story index row: [key, times, is a place, {form: times}]."""
+    if not (isinstance(n, list) and len(n) == 4 and isinstance(n[0], str) and isinstance(n[1], int) and isinstance(n[3], dict)):
+        return False
+    return all(isinstance(v, int) for v in n[3].values())
+
+
 class Library:
     def __init__(
         self,
@@ -209,17 +221,31 @@ class Library:
                 new.append(a)
         return new
 
-    def stories(self, extra: list[Article] = (), progress: Progress | None = None) -> tuple[list, list[dict]]:
-        """The library's stories (its stored articles grouped by the names spaCy found in them, cached per
-        article), with `extra` articles grouped in as if they were stored; and the stored records."""
-        from cache.archive import Archive, record_article
-        from linker.stories import Item, group
+    def stories(self, extra: list[Article] = (), progress: Progress | None = None) -> tuple[list, dict[str, dict]]:
+        """The library's stories (its stored articles grouped by the names spaCy found in them), with `extra`
+        articles grouped in as if they were stored; and the records that had to be read (others: Archive.get).
 
-        records = Archive(self.store).records()
-        if not records:
-            return [], []
-        per_doc, _ = self.mentions([record_article(r) for r in records] + list(extra), progress)
-        items = [Item(r["id"], r.get("title") or "", r.get("site") or "", r.get("date") or "", per_doc.get(r["id"], [])) for r in records]
+        What grouping needs of each stored article (title, site, date and its names) is kept in one
+        entry, so a library of thousands is grouped without reading its texts or their annotations again;
+        an article the entry lacks (new, or stored by another process meanwhile) is read and added to it."""
+        from cache.archive import Archive, record_article
+        from linker.stories import Item, group, names_of
+
+        archive = Archive(self.store)
+        ids = archive.ids()
+        if not ids:
+            return [], {}
+        key = f"story-index|{self.model_id}|linker-{LINKER_VERSION}"
+        hit = self.store.get("article", key)
+        known = hit[0] if hit is not None and isinstance(hit[0], dict) else {}
+        records = {r["id"]: r for r in (archive.get(i) for i in ids if not _index_row(known.get(i))) if r is not None}
+        per_doc, _ = self.mentions([record_article(r) for r in records.values()] + list(extra), progress)
+        for ident, r in records.items():
+            known[ident] = [r.get("title") or "", r.get("site") or "", r.get("date") or "", names_of(per_doc.get(ident, []))]
+        index = {i: known[i] for i in ids if i in known}
+        if records or len(index) != len(known):
+            self.store.set("article", key, index)
+        items = [Item(i, *row[:3], names=row[3]) for i, row in index.items()]
         items += [Item(a.doc, a.title, a.outlet, "", per_doc.get(a.doc, [])) for a in extra]
         return group(items), records
 
@@ -231,10 +257,13 @@ class Library:
         new = self.new_to_library(articles)
         if not new:
             return []
+        from cache.archive import Archive
+
         stories, records = self.stories(new, progress)
         joined, opened = {a.doc for a in new}, {a.doc for a in articles}
-        by_id = {r["id"]: r for r in records}
-        return [record_article(by_id[i.id]) for s in stories if any(i.id in joined for i in s.items) for i in s.items if i.id in by_id and i.id not in opened]
+        archive = Archive(self.store)
+        wanted = [i.id for s in stories if any(i.id in joined for i in s.items) for i in s.items if i.id not in opened and i.id not in joined]
+        return [record_article(r) for r in (records.get(i) or archive.get(i) for i in wanted) if r is not None]
 
     def entities(self, articles: list[Article], progress: Progress | None = None, use_corpus_cache: bool = True, in_library: bool = False) -> Outcome:
         """Link the articles; the corpus entry is reused when nothing changed. `in_library`: articles new to

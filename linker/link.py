@@ -475,12 +475,17 @@ def page_types(record: Page) -> dict[str, float]:
     return _page_types(tuple(record.categories), record.description or "")
 
 
+@lru_cache(maxsize=None)
+def _whole_word(cue: str) -> re.Pattern:
+    return re.compile(r"\b" + re.escape(cue) + r"\b")
+
+
 @lru_cache(maxsize=1 << 16)
 def _page_types(categories: tuple[str, ...], description: str) -> dict[str, float]:
     cats = " | ".join(categories).lower()
     desc = description.lower()
     scores: Counter = Counter()
-    for text, weight, found in ((cats, 1, lambda cue, text: cue in text), (desc, 2, lambda cue, text: re.search(r"\b" + re.escape(cue) + r"\b", text))):
+    for text, weight, found in ((cats, 1, lambda cue, text: cue in text), (desc, 2, lambda cue, text: _whole_word(cue).search(text))):
         hits = [(typ, cue) for typ, cues in TYPE_WORDS.items() for cue in cues if found(cue, text)]
         # The longest cue speaks: "natural satellites" is not also "satellites".
         for typ, cue in hits:

@@ -16,6 +16,7 @@ QUALIFIER = re.compile(r"\s*\([^)]*\)\s*$")
 STOP = {"the", "of", "and", "for", "in", "on", "at", "to", "a", "an", "de", "la", "le", "du", "von", "van"}
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case, strip accents, unify apostrophes and dashes."""
     text = unicodedata.normalize("NFKD", text)
@@ -29,6 +30,7 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(t.rstrip(".").replace(".", "") for t in TOKEN.findall(fold(text).replace("-", " ")))
 
 
+@lru_cache(maxsize=65536)
 def content_tokens(text: str) -> tuple[str, ...]:
     return tuple(t for t in tokens(text) if t not in STOP)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from bisect import bisect_right
 from concurrent.futures import ThreadPoolExecutor
 from collections import Counter, defaultdict
@@ -456,10 +457,11 @@ def evidence(articles: dict[str, Article], cases: list[Case]) -> None:
             where.add((m.doc, s))
         placed.append(where)
     sentence_words: dict[tuple[str, int], list[str]] = {}
-    doc_words: dict[str, Counter] = {}
+    doc_words: dict[str, list[str]] = {}
+    doc_counts: dict[str, Counter] = {}
     for i, case in enumerate(cases):
         c = case.cluster
-        ctx: Counter = Counter()
+        said: list[str] = []  # every context word, counted at once at the end (in C, not word by word)
         neighbours: set[str] = set()
         # An entity named in a whole archive (a country named in 900 articles) takes its context words from
         # the articles that name it most (then by id): a bounded cost, and enough words to tell pages apart.
@@ -473,11 +475,22 @@ def evidence(articles: dict[str, Article], cases: list[Case]) -> None:
             if where not in sentence_words:
                 a, b = spans[where[0]][where[1]]
                 sentence_words[where] = words(articles[where[0]].text[a:b])
-            ctx.update(sentence_words[where] * 2)
+            said += sentence_words[where] * 2
+        ctx = Counter(said)
+        said = []
         for doc in docs:
             if doc not in doc_words:
-                doc_words[doc] = Counter(words(articles[doc].text))
-            ctx.update(doc_words[doc])
+                doc_words[doc] = list(map(sys.intern, words(articles[doc].text)))  # one string a word, not one a use
+            if len(doc_words[doc]) <= 2000:
+                said += doc_words[doc]
+                continue
+            # A long article's words are counted once, and its counts added (in the same order).
+            if doc not in doc_counts:
+                doc_counts[doc] = Counter(doc_words[doc])
+            ctx.update(said)
+            ctx.update(doc_counts[doc])
+            said = []
+        ctx.update(said)
         forms = list(c.forms)
         for form in forms:
             for w in words(form):

@@ -155,12 +155,18 @@ def shortens(text: str, label: str, long: str, long_label: str, defined: frozens
     return (text, long) in defined or _can_shorten(text, label, long, long_label)
 
 
+@lru_cache(maxsize=200_000)
+def _shortens_any(text: str, label: str, forms: tuple[str, ...], long_label: str, defined: frozenset) -> bool:
+    """Whether `text` shortens any of one group's forms (the articles of a story share their groups: asked once)."""
+    return any(shortens(text, label, f, long_label, defined) for f in forms)
+
+
 def cluster_doc(mentions: list[Mention], defined: frozenset = frozenset()) -> list[Cluster]:
     """Within one article, tie short and variant names to the full name used there."""
     forms: dict[str, tuple[str, int]] = {}  # form -> (label, first offset)
     for m in mentions:
         forms.setdefault(m.text, (m.label, m.start))
-    groups: list[tuple[list[str], str, int]] = []  # (forms, label of the full name, first offset)
+    groups: list[tuple[tuple[str, ...], str, int]] = []  # (forms, label of the full name, first offset)
     group_of: dict[str, int] = {}
     # Longest forms first so short forms find their full names.
     for form in sorted(forms, key=lambda f: (-len(content_tokens(f)), forms[f][1])):
@@ -168,15 +174,16 @@ def cluster_doc(mentions: list[Mention], defined: frozenset = frozenset()) -> li
         k = cluster_key(form, label)
         if k in group_of:
             continue
-        targets = [i for i, (fs, glabel, _) in enumerate(groups) if any(shortens(form, label, f, glabel, defined) for f in fs)]
+        targets = [i for i, (fs, glabel, _) in enumerate(groups) if _shortens_any(form, label, fs, glabel, defined)]
         if targets:
             # The nearest full name mentioned before, else the first one after.
             before = [i for i in targets if groups[i][2] <= first]
             target = max(before, key=lambda i: groups[i][2]) if before else targets[0]
-            groups[target][0].append(form)
+            fs, glabel, at = groups[target]
+            groups[target] = (fs + (form,), glabel, at)
         else:
             target = len(groups)
-            groups.append(([form], label, first))
+            groups.append(((form,), label, first))
         group_of[k] = target
     clusters = [Cluster() for _ in groups]
     for m in mentions:
@@ -215,7 +222,8 @@ def cluster_corpus(per_doc: dict[str, list[Mention]], defined: frozenset = froze
     doc_clusters = [c for ms in per_doc.values() for c in cluster_doc(ms, defined)]
     merged: dict[tuple[str, str], Cluster] = {}
     for c in doc_clusters:
-        k = (coarse(c.label), cluster_key(c.name, c.label))
+        label = c.label
+        k = (coarse(label), cluster_key(c.name, label))
         if k in merged:
             merged[k].mentions.extend(c.mentions)
         else:

@@ -33,13 +33,28 @@ _ARTICLE = re.compile(r"^(the|a|an)\s+", re.I)
 
 @dataclass
 class Item:
-    """What grouping needs of one article."""
+    """What grouping needs of one article: its names (see :func:`names_of`), or its mentions to find them in."""
 
     id: str
     title: str
     site: str
     date: str  # ISO date or ""
-    mentions: list[Mention]
+    mentions: list[Mention] = field(default_factory=list)
+    names: list | None = None  # names_of(mentions), when known already (a library keeps them)
+
+
+def names_of(mentions: list[Mention]) -> list:
+    """The names grouping counts in one article, as plain JSON: [key, times, is a place, {form as written: times}]."""
+    out: dict[str, list] = {}
+    for m in mentions:
+        if m.label in LABELS:
+            k = name_key(m.text, m.label)
+            if len(k) > 1:
+                entry = out.setdefault(k, [k, 0, False, {}])
+                entry[1] += 1
+                entry[2] = entry[2] or m.label in SETTING
+                entry[3][m.text] = entry[3].get(m.text, 0) + 1
+    return list(out.values())
 
 
 @dataclass
@@ -119,14 +134,11 @@ def group(items: list[Item]) -> list[Story]:
     df: Counter = Counter()
     for it in items:
         c = Counter()
-        for m in it.mentions:
-            if m.label in LABELS:
-                k = name_key(m.text, m.label)
-                if len(k) > 1:
-                    c[k] += 1
-                    if m.label in SETTING:
-                        setting.add(k)
-                    shown[k][m.text] += 1
+        for k, times, place, forms in it.names if it.names is not None else names_of(it.mentions):
+            c[k] += times
+            if place:
+                setting.add(k)
+            shown[k].update(forms)
         counts[it.id] = c
         df.update(c.keys())
     n = len(items)

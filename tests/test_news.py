@@ -93,6 +93,38 @@ def test_a_mixed_feed_becomes_whole_unmixed_stories(site, tmp_path):
     assert all(s["id"] in text for s in stories) and "articles" in text
 
 
+def test_the_kept_story_index_groups_as_the_stored_articles_do_and_mends_itself(site, tmp_path):
+    """What grouping needs of each stored article is kept in one entry: grouping from it gives the
+    stories that grouping the stored texts' names gives; a damaged row, a missing article (stored by
+    another process meanwhile) or a lost entry is read again, never trusted."""
+    from cache.archive import Archive, record_article
+    from cache.library import Library
+    from cache.store import Store
+    from linker.stories import Item, group
+
+    cache = tmp_path / "cache"
+    gloss("add", f"{site.base}/feed.rss", "--cache-dir", str(cache), check=True)
+    store = Store(cache)
+    lib = Library(store, offline=True)
+    records = Archive(store).records()
+    per_doc, _ = lib.mentions([record_article(r) for r in records])
+    direct = [s.to_json() for s in group([Item(r["id"], r["title"], r["site"], r["date"], per_doc[r["id"]]) for r in records])]
+    stories, read = lib.stories()
+    assert [s.to_json() for s in stories] == direct and read == {}  # `gloss add` kept the index: no record is read
+    key = next(k.split(":", 1)[1] for k in store._keys() if k.startswith("article:story-index|"))
+    index = store.get("article", key)[0]
+    ids = list(index)
+    index[ids[0]] = "garbage"
+    index[ids[1]][3] = [["name", "many", False, {}]]
+    del index[ids[2]]
+    store.set("article", key, index)
+    stories, read = lib.stories()
+    assert [s.to_json() for s in stories] == direct and sorted(read) == sorted(ids[:3])
+    store.delete("article", key)
+    assert [s.to_json() for s in lib.stories()[0]] == direct
+    store.close()
+
+
 def test_the_same_article_by_another_way_is_kept_once(site, tmp_path):
     """By feed, by Atom, by a feed with full content, by a tracking link, by redirect: one copy each."""
     cache = tmp_path / "cache"

@@ -210,7 +210,7 @@ def stored_stories(args, store=None, quiet: bool = False, lib=None):
             print(f"gloss: finding the names in {total} new article{'s' if total != 1 else ''}...", file=sys.stderr)
 
     stories, records = lib.stories(progress=say)
-    args._records = {r["id"]: r for r in records}  # read once a command
+    args._records = records  # those read already; the rest are read when wanted
     return stories
 
 
