@@ -55,8 +55,11 @@ else:
             self.app.call_after_refresh(self.app.exit)
     MainScreen.on_entities_ready = on_ready
     MainScreen.on_mount = on_mount
-    articles, _ = load_articles(paths)
-    app = GlossApp(articles, Library(Store(cache), api_url=url, offline=True), paths)
+    from tui.cli import first_of_many
+    articles, more = first_of_many(paths)  # as `gloss PATH...` does: thousands of files are read behind the first
+    if not articles:
+        articles, _ = load_articles(paths)
+    app = GlossApp(articles, Library(Store(cache), api_url=url, offline=True), paths, more=more)
 app.run(headless=True, size=(120, 40))
 # VmHWM, not ru_maxrss: ru_maxrss also counts the parent's pages shared at fork time.
 peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) * 1024

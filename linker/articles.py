@@ -140,11 +140,9 @@ def _files_in(folder: Path, problems: list[Problem]) -> list[Path]:
     return found
 
 
-def load_articles(paths: list[str | Path]) -> tuple[list[Article], list[Problem]]:
-    """Load every article under the given paths; bad files become problems."""
-    articles: list[Article] = []
+def list_files(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]:
+    """The article files under the given paths, in reading order, and the paths that give none."""
     problems: list[Problem] = []
-    seen_docs: set[str] = set()
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -161,12 +159,19 @@ def load_articles(paths: list[str | Path]) -> tuple[list[Article], list[Problem]
     if len(files) > MAX_FILES:
         problems.append(Problem(str(paths[0]), f"{len(files)} files: only the first {MAX_FILES} are opened"))
         files = files[:MAX_FILES]
+    return files, problems
+
+
+def read_files(files: list[Path], problems: list[Problem] | None = None) -> tuple[list[Article], list[Problem]]:
+    """Read the listed files; bad files become problems (added to `problems`)."""
+    problems = [] if problems is None else problems
+    articles: list[Article] = []
+    seen_docs: set[str] = set()
     metas: dict[Path, dict] = {}
     for path in files:
         if path.parent not in metas:
             metas[path.parent] = _metadata(path.parent)  # once a folder, not once a file
-        meta = metas[path.parent]
-        article, note = read_article(path, meta)
+        article, note = read_article(path, metas[path.parent])
         if article is None:
             problems.append(Problem(str(path), note))
             continue
@@ -178,3 +183,22 @@ def load_articles(paths: list[str | Path]) -> tuple[list[Article], list[Problem]
             problems.append(Problem(str(path), note))
         articles.append(article)
     return articles, problems
+
+
+def first_article(files: list[Path]) -> Article | None:
+    """The first of the files that reads as an article: what a reader of thousands shows first, before
+    the rest are read (it is the first article :func:`read_files` gives too)."""
+    metas: dict[Path, dict] = {}
+    for path in files:
+        if path.parent not in metas:
+            metas[path.parent] = _metadata(path.parent)
+        article, _ = read_article(path, metas[path.parent])
+        if article is not None:
+            return article
+    return None
+
+
+def load_articles(paths: list[str | Path]) -> tuple[list[Article], list[Problem]]:
+    """Load every article under the given paths; bad files become problems."""
+    files, problems = list_files(paths)
+    return read_files(files, problems)

@@ -389,6 +389,40 @@ async def test_a_page_the_wiki_fails_on_says_so_in_the_panel(tmp_path, fresh_wik
         assert f"gloss warm {one} --wiki-api {w.url}" in text
 
 
+async def test_thousands_of_files_show_the_first_at_once_and_are_read_behind_it(warmed, tmp_path, monkeypatch):
+    """Over LAZY_FILES files (forced here with the samples), the reader lists the files and reads only the
+    first before its first paint; its worker reads the rest, and the reader ends with the articles, order and
+    highlights that reading them all up front gives. A file that cannot be read is named in a toast."""
+    import shutil
+
+    import tui.cli as cli
+
+    folder = tmp_path / "many"
+    shutil.copytree(SAMPLES, folder)
+    (folder / "000_binary.txt").write_bytes(b"\x00\x01 not text")
+    app = make_app(warmed, paths=(folder,))
+    async with app.run_test(size=(100, 30)) as pilot:
+        up_front = await ready(app, pilot)
+        docs = [a.doc for a in up_front.articles]
+        sync = {(d, p.mention.start, p.mention.end, p.entity) for d, lst in enumerate(up_front.corpus.placed) for p in lst}
+    assert cli.first_of_many([str(folder)]) == ([], None)  # a few files: all read up front
+    monkeypatch.setattr(cli, "LAZY_FILES", 2)
+    articles, more = cli.first_of_many([str(folder)])
+    assert [a.doc for a in articles] == docs[:1] and len(more) == len(docs) + 1
+    app = GlossApp(articles, Library(Store(warmed), api_url=WARMED_WITH["url"], offline=True), [str(folder)], more=more)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert f"opening {len(more)} articles" in status(screen) and not screen.corpus.entities
+        assert "There is no expectation" in "".join(screen.query_one(ArticleView).render_line(y).text for y in range(3))
+        await pilot.press("]")  # next mention: waits for the articles and their entities
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        later = {(d, p.mention.start, p.mention.end, p.entity) for d, lst in enumerate(screen.corpus.placed) for p in lst}
+        assert [a.doc for a in screen.articles] == [a.doc for a in app.articles] == docs
+        assert later == sync and screen.pos is not None and "opening" not in status(screen)
+        assert any("000_binary.txt" in str(n.message) and "binary" in str(n.message) for n in app._notifications)
+
+
 async def test_a_large_warm_set_paints_its_text_first_then_the_same_highlights(warmed, monkeypatch):
     """Over the size read before the first paint (forced here with the samples), the first article's text is
     on screen at once with an "opening" cue; the corpus is read behind it and ends as the one read up front,

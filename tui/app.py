@@ -20,9 +20,10 @@ class GlossApp(App):
     COMMANDS = App.COMMANDS | {GlossCommands}
     BINDINGS = app_bindings()  # tui/keys.py
 
-    def __init__(self, articles: list[Article], library, paths: list[str] | None = None, stories: list | None = None) -> None:
+    def __init__(self, articles: list[Article], library, paths: list[str] | None = None, stories: list | None = None, more: list | None = None) -> None:
         super().__init__()
         self.articles = articles
+        self.more = more  # thousands of files: `articles` holds the first, the main screen's worker reads them all
         self.library = library
         self.paths = paths or ["PATH"]
         self.stories = stories or []
@@ -33,7 +34,7 @@ class GlossApp(App):
 
             self.push_screen(StoriesScreen(self.stories))
         else:
-            self.push_screen(MainScreen(self.articles, self.library))
+            self.push_screen(MainScreen(self.articles, self.library, more=self.more))
 
     def open_story(self, story) -> None:
         """Read one story: its stored articles in the main screen."""
@@ -62,14 +63,15 @@ class GlossApp(App):
     def on_resize(self, event) -> None:
         self.set_class(event.size.width < 100, "-narrow")
 
-    def cached_corpus(self) -> tuple[list, dict] | None:
-        """The linked entities straight from a warm cache (no spaCy, no thread), with each article's
-        mentions in reading order; or None."""
+    def cached_corpus(self, articles: list[Article] | None = None) -> tuple[list, dict] | None:
+        """The linked entities of the articles (the app's, if not given) straight from a warm cache
+        (no spaCy, no thread), with each article's mentions in reading order; or None."""
+        articles = self.articles if articles is None else articles
         placed: dict = {}
         try:
-            if self.library.new_to_library(self.articles):
+            if self.library.new_to_library(articles):
                 return None  # linked with the stories it would join: the worker does that
-            entities = self.library.cached_entities(self.articles, placed)
+            entities = self.library.cached_entities(articles, placed)
         except Exception:  # a damaged entry: the worker redoes it
             return None
         return None if entities is None else (entities, placed)

@@ -562,6 +562,27 @@ def needed_keys(args, store, paths):
     return rec.keys
 
 
+LAZY_FILES = 1000  # over this many files, the reader shows the first and reads the rest behind it
+
+
+def first_of_many(paths: list[str]) -> tuple[list, list | None]:
+    """For thousands of files: ([the first article], every file), the rest to be read in the reader's
+    worker, so that the first article is on screen at once; otherwise ([], None)."""
+    from linker.articles import first_article, list_files
+
+    if not paths or any(p.startswith("story:") for p in paths):
+        return [], None
+    files, problems = list_files(paths)
+    if len(files) <= LAZY_FILES:
+        return [], None
+    first = first_article(files)
+    if first is None:
+        return [], None
+    for p in problems:
+        print(f"gloss: {safe(p)}", file=sys.stderr)
+    return [first], files
+
+
 def cmd_read(args) -> int:
     from tui.app import GlossApp
 
@@ -570,7 +591,9 @@ def cmd_read(args) -> int:
     store = open_store(args)
     stories = [] if args.paths else stored_stories(args, store)
     paths = args.paths or ([] if stories else [str(SAMPLES)])
-    articles = load(paths, args) if paths else []
+    articles, more = first_of_many(paths)
+    if not articles:
+        articles = load(paths, args) if paths else []
     if not articles and not stories:
         return fail("no readable articles to open")
     lib = open_library(args, store)
@@ -580,7 +603,7 @@ def cmd_read(args) -> int:
     # spaCy thread still annotating (it cannot be interrupted), keeping a core busy.
     loop = asyncio.new_event_loop()
     try:
-        loop.run_until_complete(GlossApp(articles, lib, paths, stories).run_async())
+        loop.run_until_complete(GlossApp(articles, lib, paths, stories, more=more).run_async())
     finally:
         if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
             # What it cached so far is whole (one write per article); the rest is done next time.

@@ -17,6 +17,8 @@ class EntitiesReady(Message):
     entities: list[Entity]
     notice: str | None = None
     corpus: Corpus | None = None
+    articles: list | None = None  # every article, when the worker read them (thousands of files)
+    problems: list | None = None  # the files it could not read
 
 
 @dataclass

@@ -36,9 +36,10 @@ def settle_memory() -> None:
 class MainScreen(Screen):
     BINDINGS = screen_bindings()  # tui/keys.py: one table for bindings, palette, help and README
 
-    def __init__(self, articles, library) -> None:
+    def __init__(self, articles, library, more: list | None = None) -> None:
         super().__init__()
         self.articles = articles
+        self.more = more  # thousands of files: `articles` is the first, the worker reads them all
         self.library = library
         self.corpus = Corpus(articles, [])
         self.doc = 0
@@ -65,10 +66,10 @@ class MainScreen(Screen):
     def on_mount(self) -> None:
         # A warm cache of a few hundred articles paints highlighted at once; a larger one paints the text
         # first and is read behind it (10,000 articles: about a million mentions to make).
-        small = sum(len(a.text) for a in self.articles) <= SYNC_LOAD_CHARS
+        small = not self.more and sum(len(a.text) for a in self.articles) <= SYNC_LOAD_CHARS
         cached = self.app.cached_corpus() if small else None
         if not small:
-            self.busy = f"opening {len(self.articles):,} articles…"
+            self.busy = f"opening {len(self.more or self.articles):,} articles…"
         if cached is not None:
             with no_collection():
                 self.corpus = Corpus(self.articles, *cached)
@@ -85,29 +86,41 @@ class MainScreen(Screen):
         """Annotate and link in a thread owned by this screen (a newer load replaces a running one,
         and leaving the screen cancels it); the screen hears back through messages."""
         library = self.app.library
-        cached = self.app.cached_corpus()
+        articles, read, problems = self.articles, None, None
+        if self.more:
+            from linker.articles import read_files
+
+            articles, problems = read = read_files(self.more)
+        cached = self.app.cached_corpus(articles)
         if cached is not None:
             with no_collection():
-                corpus = Corpus(self.articles, *cached)
-            self.post_message(EntitiesReady(cached[0], None, corpus))
+                corpus = Corpus(articles, *cached)
+            self.post_message(EntitiesReady(cached[0], None, corpus, read and articles, problems))
             return
         try:
             outcome = library.entities(
-                self.articles,
+                articles,
                 in_library=True,
                 progress=lambda stage, done, total: self.post_message(Progressed(stage, done, total)),
             )
             with no_collection():
-                corpus = Corpus(self.articles, outcome.entities)
+                corpus = Corpus(articles, outcome.entities)
         except Exception as err:  # the reader stays up; the message says what broke
             self.post_message(LoadFailed(f"{type(err).__name__}: {err}"))
             return
-        self.post_message(EntitiesReady(outcome.entities, library.gateway.notice, corpus))
+        self.post_message(EntitiesReady(outcome.entities, library.gateway.notice, corpus, read and articles, problems))
 
     # -- data arriving -------------------------------------------------------------
     def on_entities_ready(self, message: EntitiesReady) -> None:
         # Positions index the old corpus: carry them over by their place in the text, and the
         # selection by the entity now at that place (after a fix its id may have changed).
+        if message.articles is not None:  # every file read now (the first was shown meanwhile)
+            self.articles = self.app.articles = message.articles
+            self.more = self.app.more = None
+            if message.problems:
+                shown = "; ".join(str(p) for p in message.problems[:3])
+                more = f" (and {len(message.problems) - 3} more)" if len(message.problems) > 3 else ""
+                self.notify(f"{len(message.problems)} problems reading the files: {shown}{more}", severity="warning", timeout=12)
         old = self.corpus
         spot = old.offset_of(self.pos)
         if message.corpus is not None:
