@@ -389,6 +389,37 @@ async def test_a_page_the_wiki_fails_on_says_so_in_the_panel(tmp_path, fresh_wik
         assert f"gloss warm {one} --wiki-api {w.url}" in text
 
 
+@pytest.mark.parametrize("rows", [8, 2])
+async def test_stepping_through_an_entity_moves_the_panels_mark_and_the_panel_stays_whole(warmed, monkeypatch, rows):
+    """n steps through one entity's mentions across the sources: the panel's ▸ is on the row of the source
+    on screen, on one row only, and the panel is drawn whole (its last line shows), also when the current
+    source's row is added below the first few (forced here with 2 rows) and the panel grows or shrinks;
+    and each article scrolls to its own end."""
+    import tui.screens.main as main_screen
+
+    monkeypatch.setattr(main_screen, "PANEL_SOURCES", rows)
+    app = make_app(warmed)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await ready(app, pilot)
+        ent = max(screen.corpus.entities.values(), key=lambda e: (len(e.docs), len(e.mentions)))
+        assert len(ent.docs) == len(screen.articles)
+        screen.select_entity(ent.id)
+        seen = set()
+        for _ in range(len(ent.mentions)):
+            await pilot.press("n")
+            await pilot.pause()
+            body = screen.query_one("#panel-body")
+            drawn = [body.render_line(y).text.rstrip() for y in range(body.size.height)]
+            marked = [line for line in drawn if "▸" in line]
+            assert len(marked) == 1 and f" in {screen.doc + 1}. " in marked[0], drawn
+            assert drawn[-1].startswith("e fix link"), drawn
+            view = screen.query_one(ArticleView)  # the article on screen scrolls to its own last line, no further
+            assert view.max_scroll_y == max(0, len(view.lines) - view.scrollable_content_region.height)
+            assert view.vertical_scrollbar.window_virtual_size == len(view.lines)  # and its scrollbar says so
+            seen.add(screen.doc)
+        assert seen == set(range(len(screen.articles)))
+
+
 async def test_thousands_of_files_show_the_first_at_once_and_are_read_behind_it(warmed, tmp_path, monkeypatch):
     """Over LAZY_FILES files (forced here with the samples), the reader lists the files and reads only the
     first before its first paint; its worker reads the rest, and the reader ends with the articles, order and

@@ -96,6 +96,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.lines: list[tuple[int, int]] = []
         self._wrapped_for = -1
         self._cache: dict[int, Strip] = {}
+        self._base = Style()  # the widget's own style, as of the frame being drawn
 
     def show(self, text: str, spans: list[tuple[int, int, str, str]]) -> None:
         self.text, self.shown, self.spans = text, visible(text), spans
@@ -132,9 +133,22 @@ class ArticleView(ScrollView, can_focus=True):
         if width != self._wrapped_for:
             self.lines = wrap(self.shown, width)  # the shown text: the wrap measures what is drawn
             self._wrapped_for = width
-            self.virtual_size = Size(width, len(self.lines))
+            self._resize_content(Size(width, len(self.lines)))
         self._cache.clear()
         self.refresh()
+
+    def _resize_content(self, size: Size) -> None:
+        """A new article's length. Setting `virtual_size` lays the whole screen out again, which costs more
+        than drawing the article; when the scrollbar stays as it is (both articles longer than the view, or
+        both shorter), only this widget and its scrollbar are updated (Textual's own path for a size
+        found without layout)."""
+        height = self.scrollable_content_region.height
+        same_bar = (size.height > height) == (self.virtual_size.height > height) and height > 0
+        if same_bar and size.width == self.virtual_size.width and hasattr(self, "_scroll_update"):
+            self.set_reactive(ArticleView.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
 
     def on_resize(self) -> None:
         self._rewrap()
@@ -175,16 +189,21 @@ class ArticleView(ScrollView, can_focus=True):
         if offset is not None:
             self.post_message(self.Clicked(offset))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # once a frame, not once a line: it walks the widget's ancestors
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
+        base = self._base
         if index >= len(self.lines):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         strip = self._cache.get(index)
         if strip is None:
             strip = self._render(index)
             self._cache[index] = strip
-        return strip.crop_extend(self.scroll_offset.x, self.scroll_offset.x + width, self.rich_style)
+        return strip.crop_extend(self.scroll_offset.x, self.scroll_offset.x + width, base)
 
     def _render(self, index: int) -> Strip:
         start, end = self.lines[index]
@@ -201,5 +220,5 @@ class ArticleView(ScrollView, can_focus=True):
         for n, (s, e) in enumerate(self.matches):
             if s < end and e > start:
                 line.stylize(CURRENT_MATCH if n == self.current_match else MATCH, max(s, start) - start, min(e, end) - start)
-        segments = [Segment(seg.text, (self.rich_style + seg.style) if seg.style else self.rich_style) for seg in line.render(self.app.console)]
-        return Strip(segments)
+        base = self._base
+        return Strip([Segment(seg.text, (base + seg.style) if seg.style else base) for seg in line.render(self.app.console)])

@@ -116,8 +116,9 @@ class LineList(ScrollView, can_focus=True):
         row = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
         index, part = divmod(row, self.rows)
+        base = self.rich_style  # worked out once a line, not once a segment
         if index >= len(self.items):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         strip = self._cache.get(row)
         if strip is None:
             lines = self.items[index]
@@ -126,7 +127,7 @@ class LineList(ScrollView, can_focus=True):
             text.truncate(width, overflow="ellipsis", pad=True)
             if index == self.highlighted:
                 text.stylize(HIGHLIGHT)
-            segments = [Segment(s.text, (self.rich_style + s.style) if s.style else self.rich_style) for s in text.render(self.app.console)]
-            strip = Strip(segments).crop_extend(0, width, self.rich_style)
+            segments = [Segment(s.text, (base + s.style) if s.style else base) for s in text.render(self.app.console)]
+            strip = Strip(segments).crop_extend(0, width, base)
             self._cache[row] = strip
         return strip

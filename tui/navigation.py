@@ -102,11 +102,12 @@ class Corpus:
     def where(self, entity: str, pos: Pos) -> str:
         """ "4/11 · source 3 of 5": this mention's rank and its source's rank among the entity's sources."""
         spots = self.by_entity.get(entity, [])
-        if pos not in spots:
+        n = bisect_left(spots, pos)
+        if n == len(spots) or spots[n] != pos:
             return ""
-        n = bisect_left(spots, pos) + 1
-        docs = sorted({d for d, _ in spots})
-        return f"{n}/{len(spots)} · source {docs.index(pos[0]) + 1} of {len(docs)}"
+        sources = self.per_source(entity)  # worked out once an entity: an archive's entity has 90,000 mentions
+        rank = bisect_left(sources, (pos[0], 0))
+        return f"{n + 1}/{len(spots)} · source {rank + 1} of {len(sources)}"
 
     def per_source(self, entity: str) -> list[tuple[int, int]]:
         """(doc_index, mention count) for each source that mentions the entity."""

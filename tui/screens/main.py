@@ -52,6 +52,7 @@ class MainScreen(Screen):
         self.match_index = 0
         self.pending: str | None = None  # an action asked for before the entities arrived
         self._panel_state: tuple | None = None
+        self._panel_lines = -1  # the panel's lines when last drawn
         self._index = None
 
     def compose(self) -> ComposeResult:
@@ -204,13 +205,20 @@ class MainScreen(Screen):
         state = (id(self.corpus), self.selected, self.doc, bool(self.busy))
         if state == self._panel_state:
             return  # nothing on the panel changed: no redraw, no layout
+        same_entity = self._panel_state is not None and self._panel_state[:2] == state[:2]
         self._panel_state = state
         body = self.query_one("#panel-body", Static)
         if ent is None:
             hint = "Press ] to step to the first entity, x for the index of all entities, ? for help."
             body.update(Text("opening the articles…\n\n" + hint if self.busy else hint, style="dim"))
+            self._panel_lines = -1
             return
-        body.update(self.panel_text(ent))
+        text = self.panel_text(ent)
+        lines = text.plain.count("\n")
+        # Stepping through one entity's mentions moves the ▸ among its source rows (one line each): the
+        # panel keeps its height, and laying the screen out again would cost more than the key's own work.
+        body.update(text, layout=not (same_entity and lines == self._panel_lines))
+        self._panel_lines = lines
 
     def panel_text(self, ent: Entity) -> Text:
         t = Text()
