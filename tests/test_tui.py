@@ -389,6 +389,30 @@ async def test_a_page_the_wiki_fails_on_says_so_in_the_panel(tmp_path, fresh_wik
         assert f"gloss warm {one} --wiki-api {w.url}" in text
 
 
+async def test_the_reader_tidies_its_memory_while_resting_not_while_keys_come(warmed, monkeypatch):
+    """Python's full collection scans every object not frozen; the reader runs it while resting and freezes
+    what is left, so the collection a key may meet scans only what was made since, not the whole reader."""
+    import gc
+
+    import tui.app as app_module
+
+    monkeypatch.setattr(app_module, "TIDY_AFTER", 0.5)
+    app = make_app(warmed)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("]")
+        gc.unfreeze()  # what the test process froze before is not the reader's doing
+        frozen = gc.get_freeze_count()
+        for _ in range(8):  # keys one after another: busy, no tidying
+            await pilot.press("]")
+            await pilot.pause(0.05)
+        assert gc.get_freeze_count() == frozen
+        await pilot.pause(1.5)  # resting
+        assert gc.get_freeze_count() > frozen
+        assert len(gc.get_objects()) < gc.get_freeze_count() / 10  # a full collection now scans a tenth at most
+    gc.unfreeze()
+
+
 @pytest.mark.parametrize("rows", [8, 2])
 async def test_stepping_through_an_entity_moves_the_panels_mark_and_the_panel_stays_whole(warmed, monkeypatch, rows):
     """n steps through one entity's mentions across the sources: the panel's ▸ is on the row of the source

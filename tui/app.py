@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
+from textual import events
 from textual.app import App
 
 from linker.model import Article
@@ -12,6 +14,9 @@ from tui.screens.fix import NO_ARTICLE
 from tui.screens.main import MainScreen
 from tui.keys import app_bindings
 from tui.text import visible, wiki_name
+
+
+TIDY_AFTER = 1.0  # seconds without a key or a move before the reader tidies its memory
 
 
 class GlossApp(App):
@@ -24,11 +29,34 @@ class GlossApp(App):
         super().__init__()
         self.articles = articles
         self.more = more  # thousands of files: `articles` holds the first, the main screen's worker reads them all
+        self._active = time.monotonic()  # the last key, click or move
+        self._tidied: tuple | None = None
         self.library = library
         self.paths = paths or ["PATH"]
         self.stories = stories or []
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.busy_now()
+        await super().on_event(event)
+
+    def busy_now(self) -> None:
+        self._active = time.monotonic()
+
+    def tidy_memory(self) -> None:
+        """Python's full garbage collection scans every object not frozen: met during a key, it is a pause of
+        tens of milliseconds (the reader keeps a screen's worth of drawn lines and screens). It is run here
+        instead, while the reader rests and something was made since, and what is left is frozen, so the
+        collections a key meets stay short. (A frozen object that later dies in a reference cycle is not
+        freed: a screen left for good, at most, a few a session.)"""
+        if time.monotonic() - self._active < TIDY_AFTER or gc.get_count() == self._tidied:
+            return
+        gc.collect()
+        gc.freeze()
+        self._tidied = gc.get_count()
+
     def on_mount(self) -> None:
+        self.set_interval(TIDY_AFTER, self.tidy_memory)
         if self.stories and not self.articles:
             from tui.screens.stories import StoriesScreen
 

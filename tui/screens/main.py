@@ -179,6 +179,7 @@ class MainScreen(Screen):
         self.refresh_marks()
 
     def refresh_marks(self) -> None:
+        self.app.busy_now()  # every move ends here: no memory tidying just now
         view = self.query_one(ArticleView)
         current = None
         placed = self.corpus.mention(self.pos) if self.pos else None
@@ -357,6 +358,7 @@ class MainScreen(Screen):
 
         if self.wait_for_entities("index"):
             return
+        self.app.busy_now()
         # One index per set of entities, kept between visits: reopening it is only a repaint.
         if self._index is None or self._index.corpus is not self.corpus:
             if self._index is not None:
