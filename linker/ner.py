@@ -212,13 +212,19 @@ def is_role(text: str, start: int, end: int) -> bool:
 
 def mentions_from_doc(article: Article, doc, offset: int = 0) -> list[Mention]:
     """Cleaned mentions of the kept labels from one spaCy Doc of the article's text from `offset`."""
+    return mentions_from_spans(article, [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents], offset)
+
+
+def mentions_from_spans(article: Article, spans: list[tuple[int, int, str]], offset: int = 0) -> list[Mention]:
+    """Cleaned mentions of the kept labels from spaCy's entity spans (start, end, label) in a piece of the
+    article's text that begins at `offset`: the clean-up reads the whole text around each span."""
     text = article.text
     found: list[Mention] = []
-    for ent in doc.ents:
-        if ent.label_ not in LABELS:
+    for start, end, raw_label in spans:
+        if raw_label not in LABELS:
             continue
-        for s, e in split_span(text, offset + ent.start_char, offset + ent.end_char):
-            s, e, label = clean_span(text, s, e, ent.label_)
+        for s, e in split_span(text, offset + start, offset + end):
+            s, e, label = clean_span(text, s, e, raw_label)
             surface = text[s:e]
             if not surface.strip() or not surface[:1].isupper() and not surface[:1].isdigit():
                 continue
@@ -255,28 +261,65 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:
 PARALLEL_FROM_CHARS = 400_000  # below this, starting more processes costs more than it saves
 
 
+TASK_CHARS = 200_000  # text a worker process annotates at a time: enough to keep it busy, small enough to spread
+
+
+def entity_spans(pieces: list[str], model: str, batch_size: int = 16) -> list[list[tuple[int, int, str]]]:
+    """In a worker process: spaCy's entity spans (start, end, label) of each piece, as plain tuples. Only
+    these travel back (not spaCy's Docs, whose packing and unpacking would keep the main process busy)."""
+    nlp = load_model(model)
+    return [[(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents] for doc in nlp.pipe(pieces, batch_size=batch_size)]
+
+
+def _tasks(pieces: list[tuple[str, tuple[int, int]]], limit: int = TASK_CHARS) -> list[list[tuple[str, tuple[int, int]]]]:
+    """The pieces, in order, cut into tasks of about `limit` characters."""
+    out: list[list] = []
+    size = 0
+    for piece in pieces:
+        if not out or size + len(piece[0]) > limit:
+            out.append([])
+            size = 0
+        out[-1].append(piece)
+        size += len(piece[0])
+    return out
+
+
 def annotate_texts(articles: list[Article], model: str = DEFAULT_MODEL, batch_size: int = 16, jobs: int = 1) -> Iterator[list[Mention]]:
     """Yield the mentions of each article, in order, running spaCy in batches of pieces.
 
-    With ``jobs`` > 1 and enough text, spaCy runs in that many processes
-    (``nlp.pipe(n_process=...)``); the pieces and their order are the same, so
-    the mentions are identical to one process.
+    With ``jobs`` > 1 and enough text, the pieces go in tasks to that many worker processes, each
+    running the same pipeline and sending back only the entity spans; the pieces and their order
+    are the same, so the mentions are identical to one process.
     """
-    nlp = load_model(model)
     if jobs > 1 and sum(len(a.text) for a in articles) < PARALLEL_FROM_CHARS:
         jobs = 1
+    pieces = [(a.text[s:e], (i, s)) for i, a in enumerate(articles) for s, e in chunks(a.text) or [(0, 0)]]
+    if jobs == 1:
+        nlp = load_model(model)
+        docs = nlp.pipe(pieces, batch_size=batch_size, as_tuples=True)
+        yield from _gather(articles, (([(e.start_char, e.end_char, e.label_) for e in doc.ents], where) for doc, where in docs))
+        return
+    load_model(model)  # a model that is not there is said here, not in a worker
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    def pieces():
-        for i, a in enumerate(articles):
-            for s, e in chunks(a.text) or [(0, 0)]:
-                yield a.text[s:e], (i, s)
+    tasks = _tasks(pieces)
+    # Forked where the system can (as spaCy's own n_process does): the workers start with the model loaded,
+    # and a program run from a script without a __main__ guard is not imported again.
+    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        done = pool.map(entity_spans, [[text for text, _ in task] for task in tasks], [model] * len(tasks), [batch_size] * len(tasks))
+        yield from _gather(articles, ((found, where) for task, result in zip(tasks, done) for (_, where), found in zip(task, result)))
 
+
+def _gather(articles: list[Article], spans) -> Iterator[list[Mention]]:
+    """Each article's mentions, in order, from the entity spans of its pieces ((spans, (article, offset)), in order)."""
     current, found = 0, []
-    for doc, (i, offset) in nlp.pipe(pieces(), batch_size=batch_size, as_tuples=True, n_process=jobs):
+    for piece_spans, (i, offset) in spans:
         while i > current:
             yield found
             current, found = current + 1, []
-        found.extend(mentions_from_doc(articles[i], doc, offset))
+        found.extend(mentions_from_spans(articles[i], piece_spans, offset))
     while current < len(articles):
         yield found
         current, found = current + 1, []
