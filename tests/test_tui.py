@@ -396,18 +396,18 @@ async def test_the_reader_tidies_its_memory_while_resting_not_while_keys_come(wa
 
     import tui.app as app_module
 
-    monkeypatch.setattr(app_module, "TIDY_AFTER", 0.5)
+    monkeypatch.setattr(app_module, "TIDY_AFTER", 1.0)
     app = make_app(warmed)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(app, pilot)
-        await pilot.press("]")
+        app.busy_now()
         gc.unfreeze()  # what the test process froze before is not the reader's doing
         frozen = gc.get_freeze_count()
-        for _ in range(8):  # keys one after another: busy, no tidying
+        for _ in range(8):  # a key has just moved the reader: no tidying now
             await pilot.press("]")
-            await pilot.pause(0.05)
+            app.tidy_memory()
         assert gc.get_freeze_count() == frozen
-        await pilot.pause(1.5)  # resting
+        await pilot.pause(3.0)  # resting: the reader's own timer tidies
         assert gc.get_freeze_count() > frozen
         assert len(gc.get_objects()) < gc.get_freeze_count() / 10  # a full collection now scans a tenth at most
     gc.unfreeze()
