@@ -103,6 +103,8 @@ class Counters:
     fetched: int = 0
     max_in_flight: int = 0
     in_flight: int = 0
+    waiting: float = 0.0  # seconds with at least one request in flight: the wall time the wiki took
+    _since: float = 0.0
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -132,6 +134,8 @@ def _make_client(api_url: str, language: str, timeout: float, counters: Counters
             with gate:
                 with counters.lock:
                     counters.requests += 1
+                    if not counters.in_flight:
+                        counters._since = time.monotonic()
                     counters.in_flight += 1
                     counters.max_in_flight = max(counters.max_in_flight, counters.in_flight)
                 try:
@@ -139,6 +143,8 @@ def _make_client(api_url: str, language: str, timeout: float, counters: Counters
                 finally:
                     with counters.lock:
                         counters.in_flight -= 1
+                        if not counters.in_flight:
+                            counters.waiting += time.monotonic() - counters._since
 
         def _bounded_get(self, url, params) -> httpx.Response:
             """The whole answer within `timeout` (not per read: a dripping wiki is cut off) and under

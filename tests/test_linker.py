@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -264,6 +265,10 @@ def test_polite_to_the_wiki(fresh_wiki, tmp_path):
     assert stats["max_in_flight"] <= 4
     assert stats["faults"] > 0 and "retries 0" not in out
     assert all(ua.startswith("gloss/") for ua in stats["user_agents"])
+    # The closing line says how long the wiki kept the warm waiting: every request took 60 ms, at most 4 at once.
+    found = re.search(r"requests (\d+) \(.*, ([\d.]+)s waiting\);.*; ([\d.]+)s$", out.strip())
+    requests, waiting, total = int(found[1]), float(found[2]), float(found[3])
+    assert requests * 0.06 / 4 <= waiting <= total, out
 
 
 def test_annotation_in_two_processes_is_identical(monkeypatch):

@@ -327,7 +327,7 @@ def warm_report(lib, head: str, entities: list, started: float) -> int:
         print(f"gloss: {safe(lib.gateway.notice)}", file=sys.stderr)
     print(
         f"{head}: {len(entities)} entities, {linked} linked; summaries fetched {c.fetched}, from cache {c.from_cache}; "
-        f"requests {c.requests} (retries {c.retries}, most in flight {c.max_in_flight}); "
+        f"requests {c.requests} (retries {c.retries}, most in flight {c.max_in_flight}, {c.waiting:.1f}s waiting); "
         f"failures {c.failures + len(failed)}; {time.monotonic() - started:.1f}s"
     )
     if failed:
