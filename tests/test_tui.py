@@ -393,21 +393,23 @@ async def test_the_reader_tidies_its_memory_while_resting_not_while_keys_come(wa
     """Python's full collection scans every object not frozen; the reader runs it while resting and freezes
     what is left, so the collection a key may meet scans only what was made since, not the whole reader."""
     import gc
+    import time
 
     import tui.app as app_module
 
     monkeypatch.setattr(app_module, "TIDY_AFTER", 1.0)
     app = make_app(warmed)
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(app, pilot)
-        app.busy_now()
-        gc.unfreeze()  # what the test process froze before is not the reader's doing
-        frozen = gc.get_freeze_count()
-        for _ in range(8):  # a key has just moved the reader: no tidying now
+        screen = await ready(app, pilot)
+        while screen.busy or not screen.corpus.entities:  # loaded (it freezes what it loaded: not the tidying)
+            await pilot.pause(0.05)
+        for _ in range(3):  # a key marks the reader busy, and a busy reader is not tidied
+            before, frozen = app._active, gc.get_freeze_count()
             await pilot.press("]")
             app.tidy_memory()
-        assert gc.get_freeze_count() == frozen
-        await pilot.pause(3.0)  # resting: the reader's own timer tidies
+            assert app._active > before and gc.get_freeze_count() <= frozen  # nothing newly frozen
+        app._active = time.monotonic() - 2.0  # resting now: the reader's own timer tidies
+        await pilot.pause(2.5)
         assert gc.get_freeze_count() > frozen
         assert len(gc.get_objects()) < gc.get_freeze_count() / 10  # a full collection now scans a tenth at most
     gc.unfreeze()
