@@ -87,16 +87,17 @@ class MainScreen(Screen):
         """Annotate and link in a thread owned by this screen (a newer load replaces a running one,
         and leaving the screen cancels it); the screen hears back through messages."""
         library = self.app.library
-        articles, read, problems = self.articles, None, None
+        articles, every, problems = self.articles, None, None  # `every`: all the articles, when read here
         if self.more:
             from linker.articles import read_files
 
-            articles, problems = read = read_files(self.more)
+            articles, problems = read_files(self.more)
+            every = articles
         cached = self.app.cached_corpus(articles)
         if cached is not None:
             with no_collection():
                 corpus = Corpus(articles, *cached)
-            self.post_message(EntitiesReady(cached[0], None, corpus, read and articles, problems))
+            self.post_message(EntitiesReady(cached[0], None, corpus, every, problems))
             return
         try:
             outcome = library.entities(
@@ -109,7 +110,7 @@ class MainScreen(Screen):
         except Exception as err:  # the reader stays up; the message says what broke
             self.post_message(LoadFailed(f"{type(err).__name__}: {err}"))
             return
-        self.post_message(EntitiesReady(outcome.entities, library.gateway.notice, corpus, read and articles, problems))
+        self.post_message(EntitiesReady(outcome.entities, library.gateway.notice, corpus, every, problems))
 
     # -- data arriving -------------------------------------------------------------
     def on_entities_ready(self, message: EntitiesReady) -> None:
