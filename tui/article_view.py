@@ -7,12 +7,12 @@ for one character, so offsets stay put) and nothing is parsed as markup.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -48,24 +48,26 @@ def wrap(text: str, width: int) -> list[tuple[int, int]]:
         if not para.strip():
             lines.append((start, start))
         else:
+            # A cell a character, as in most articles (the shown text has no control characters): len is enough.
+            cells = len if para.isascii() or all(get_character_cell_size(ch) == 1 for ch in set(para)) else cell_len
             line_start, used = start, 0
             for m in WORDS.finditer(para):
                 ws, we = start + m.start(), start + m.end()
                 word = m.group().rstrip()
-                wlen = cell_len(word)
+                wlen = cells(word)
                 if used and used + wlen > width:
                     lines.append((line_start, ws))
                     line_start, used = ws, 0
                 while wlen > width:  # a word longer than the line is cut
                     cut = ws
-                    while cut < we and cell_len(text[ws : cut + 1]) <= width:
+                    while cut < we and cells(text[ws : cut + 1]) <= width:
                         cut += 1
                     cut = max(cut, ws + 1)
                     lines.append((ws, cut))
                     ws = line_start = cut
-                    wlen = cell_len(text[ws:we].rstrip())
+                    wlen = cells(text[ws:we].rstrip())
                     used = 0
-                used += cell_len(text[ws:we])
+                used += cells(text[ws:we])
             lines.append((line_start, start + len(para)))
         pos += len(para) + 1
     return lines
@@ -89,6 +91,9 @@ class ArticleView(ScrollView, can_focus=True):
         self.text = ""
         self.shown = ""
         self.spans: list[tuple[int, int, str, str]] = []  # start, end, label, entity id
+        self._order: list[int] = []  # the spans' indexes by start
+        self._starts: list[int] = []
+        self._longest = 0
         self.selected: str | None = None
         self.current: tuple[int, int] | None = None
         self.matches: list[tuple[int, int]] = []
@@ -100,6 +105,10 @@ class ArticleView(ScrollView, can_focus=True):
 
     def show(self, text: str, spans: list[tuple[int, int, str, str]]) -> None:
         self.text, self.shown, self.spans = text, visible(text), spans
+        # A line finds its spans by bisection, not by a walk over the article's hundreds of mentions.
+        self._order = sorted(range(len(spans)), key=lambda k: spans[k][0])
+        self._starts = [spans[k][0] for k in self._order]
+        self._longest = max((e - s for s, e, _, _ in spans), default=0)
         self._wrapped_for = -1
         self.matches = []
         self.current_match = -1
@@ -199,26 +208,42 @@ class ArticleView(ScrollView, can_focus=True):
         base = self._base
         if index >= len(self.lines):
             return Strip.blank(width, base)
+        x = self.scroll_offset.x
         strip = self._cache.get(index)
-        if strip is None:
-            strip = self._render(index)
-            self._cache[index] = strip
-        return strip.crop_extend(self.scroll_offset.x, self.scroll_offset.x + width, base)
+        if strip is None or strip.cell_length != width:
+            strip = self._cache[index] = self._render(index).crop_extend(0, width, base)
+        return strip if x == 0 else strip.crop_extend(x, x + width, base)  # lines are wrapped to the width
 
     def _render(self, index: int) -> Strip:
+        """One screen line: its text cut where a highlight starts or ends, each piece in the styles laid on it
+        (label, then selection, then the current mention, then search matches; a later one wins)."""
         start, end = self.lines[index]
-        line = Text(self.shown[start:end].rstrip("\n"), end="", no_wrap=True)
-        for s, e, label, ent in self.spans:
-            if e <= start or s >= end:
+        text = self.shown[start:end].rstrip("\n")
+        end = start + len(text)
+        marks: list[tuple[int, int, Style]] = []
+        lo = bisect_left(self._starts, start - self._longest)
+        for k in sorted(self._order[lo : bisect_left(self._starts, end)]):  # the order they are laid on
+            s, e, label, ent = self.spans[k]
+            if e <= start:
                 continue
             a, b = max(s, start) - start, min(e, end) - start
-            line.stylize(LABEL_STYLES.get(label, OTHER_STYLE), a, b)
+            marks.append((a, b, LABEL_STYLES.get(label, OTHER_STYLE)))
             if ent == self.selected:
-                line.stylize(SELECTED, a, b)
+                marks.append((a, b, SELECTED))
             if self.current == (s, e):
-                line.stylize(CURRENT, a, b)
+                marks.append((a, b, CURRENT))
         for n, (s, e) in enumerate(self.matches):
             if s < end and e > start:
-                line.stylize(CURRENT_MATCH if n == self.current_match else MATCH, max(s, start) - start, min(e, end) - start)
+                marks.append((max(s, start) - start, min(e, end) - start, CURRENT_MATCH if n == self.current_match else MATCH))
         base = self._base
-        return Strip([Segment(seg.text, (base + seg.style) if seg.style else base) for seg in line.render(self.app.console)])
+        if not marks:
+            return Strip([Segment(text, base)] if text else [])
+        cuts = sorted({0, len(text), *(a for a, _, _ in marks), *(b for _, b, _ in marks)})
+        segments = []
+        for x, y in zip(cuts, cuts[1:]):
+            style = base
+            for a, b, laid in marks:
+                if a <= x and y <= b:
+                    style += laid
+            segments.append(Segment(text[x:y], style))
+        return Strip(segments)

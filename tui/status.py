@@ -1,8 +1,10 @@
-"""The one-line status bar: redrawn without a layout pass on every key."""
+"""The one-line status bar: redrawn without a layout pass on every key, its one line drawn once per text."""
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
 
@@ -12,6 +14,7 @@ class StatusLine(Widget):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.text = ""
+        self._drawn: tuple[tuple, Strip] | None = None
 
     def show(self, text: str) -> None:
         if text != self.text:
@@ -20,3 +23,17 @@ class StatusLine(Widget):
 
     def render(self) -> Text:
         return Text(self.text, no_wrap=True, overflow="ellipsis")
+
+    def render_line(self, y: int) -> Strip:
+        """The text cut to the width with an ellipsis, in the bar's own style (no markup: text is data)."""
+        width = self.content_region.width
+        base = self.rich_style
+        if y:
+            return Strip.blank(width, base)
+        key = (self.text, width, base)
+        if self._drawn is None or self._drawn[0] != key:
+            line = self.render()
+            line.truncate(width, overflow="ellipsis")
+            segments = [Segment(s.text, (base + s.style) if s.style else base) for s in line.render(self.app.console)]
+            self._drawn = (key, Strip(segments).crop_extend(0, width, base))
+        return self._drawn[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from bisect import bisect_left
 
 from rich.text import Text
 from textual import work
@@ -51,8 +52,9 @@ class MainScreen(Screen):
         self.search_doc = -1
         self.match_index = 0
         self.pending: str | None = None  # an action asked for before the entities arrived
-        self._panel_state: tuple | None = None
-        self._panel_lines = -1  # the panel's lines when last drawn
+        self._panel_state: tuple | None = None  # what the panel's head shows
+        self._sources_state: tuple | None = None  # what its source rows show
+        self._sources_lines = -1  # the source rows' lines when last drawn
         self._index = None
 
     def compose(self) -> ComposeResult:
@@ -61,6 +63,7 @@ class MainScreen(Screen):
             yield ArticleView(id="article")
             with VerticalScroll(id="panel"):
                 yield Static(id="panel-body")
+                yield Static(id="panel-sources")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -203,26 +206,31 @@ class MainScreen(Screen):
         self.query_one(StatusLine).show(" │ ".join(parts))
 
     def update_panel(self) -> None:
+        """The panel: the entity's head (name, page, summary), drawn again only when the entity changes, and its
+        source rows, where the ▸ follows the source on screen. Stepping through one entity's mentions redraws
+        those few rows only, without laying the screen out again while their number stays."""
         ent = self.corpus.entities.get(self.selected) if self.selected else None
-        state = (id(self.corpus), self.selected, self.doc, bool(self.busy))
-        if state == self._panel_state:
-            return  # nothing on the panel changed: no redraw, no layout
-        same_entity = self._panel_state is not None and self._panel_state[:2] == state[:2]
-        self._panel_state = state
-        body = self.query_one("#panel-body", Static)
-        if ent is None:
-            hint = "Press ] to step to the first entity, x for the index of all entities, ? for help."
-            body.update(Text("opening the articles…\n\n" + hint if self.busy else hint, style="dim"))
-            self._panel_lines = -1
+        state = (id(self.corpus), self.selected, bool(self.busy))
+        head_changed = state != self._panel_state
+        if head_changed:
+            self._panel_state = state
+            body = self.query_one("#panel-body", Static)
+            if ent is None:
+                hint = "Press ] to step to the first entity, x for the index of all entities, ? for help."
+                body.update(Text("opening the articles…\n\n" + hint if self.busy else hint, style="dim"))
+            else:
+                body.update(self.panel_text(ent))
+        sources_state = (*state, self.doc)
+        if sources_state == self._sources_state:
             return
-        text = self.panel_text(ent)
-        lines = text.plain.count("\n")
-        # Stepping through one entity's mentions moves the ▸ among its source rows (one line each): the
-        # panel keeps its height, and laying the screen out again would cost more than the key's own work.
-        body.update(text, layout=not (same_entity and lines == self._panel_lines))
-        self._panel_lines = lines
+        self._sources_state = sources_state
+        rows = self.panel_sources(ent) if ent else Text()
+        lines = rows.plain.count("\n")
+        self.query_one("#panel-sources", Static).update(rows, layout=head_changed or lines != self._sources_lines)
+        self._sources_lines = lines
 
     def panel_text(self, ent: Entity) -> Text:
+        """The panel's head: what the entity is, its page's summary, and how often the sources name it."""
         t = Text()
         t.append(visible(ent.name) + "\n", style="bold")
         t.append(f"{ent.label}", style="dim")
@@ -251,13 +259,18 @@ class MainScreen(Screen):
                 t.append(f"cached {age / 86400:.0f} days ago\n", style="dim")
         t.append(f"\nconfidence {ent.confidence:.2f}" + (" (set by you)" if ent.overridden else "") + "\n", style="dim")
         sources = self.corpus.per_source(ent.id)
-        t.append(
-            f"{len(ent.mentions)} mention{'s' if len(ent.mentions) != 1 else ''} in {len(sources)} source{'s' if len(sources) != 1 else ''}\n", style="bold"
-        )
+        t.append(f"{len(ent.mentions)} mention{'s' if len(ent.mentions) != 1 else ''} in {len(sources)} source{'s' if len(sources) != 1 else ''}", style="bold")
+        return t
+
+    def panel_sources(self, ent: Entity) -> Text:
+        """The panel's source rows: the first few sources naming the entity, and the one on screen, marked ▸."""
+        t = Text()
+        sources = self.corpus.per_source(ent.id)
         shown = [x for x in sources[:PANEL_SOURCES]]
         if self.doc not in {d for d, _ in shown}:
-            shown += [x for x in sources if x[0] == self.doc]
-        width = self.query_one("#panel-body", Static).content_region.width or PANEL_WIDTH
+            here = bisect_left(sources, (self.doc,))  # sorted by source: thousands of them at 10,000 articles
+            shown += sources[here : here + 1] if here < len(sources) and sources[here][0] == self.doc else []
+        width = self.query_one("#panel-sources", Static).content_region.width or PANEL_WIDTH
         for d, n in shown:
             row = Text(f"{'▸ ' if d == self.doc else '  '}{n:>3} in {d + 1}. {visible(self.articles[d].title)}")
             row.truncate(width, overflow="ellipsis")  # one line a source, cut with an ellipsis, never wrapped
