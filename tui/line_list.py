@@ -15,6 +15,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 HIGHLIGHT = Style(reverse=True)
+KEEP_ROWS = 1000  # drawn rows kept for redrawing (each keeps the pieces Textual cut from it)
 
 
 class LazyRows(Sequence):
@@ -121,6 +122,8 @@ class LineList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         strip = self._cache.get(row)
         if strip is None:
+            if len(self._cache) >= KEEP_ROWS:  # a long scroll through 10,000 sources keeps a few screens, not all
+                self._cache.clear()
             lines = self.items[index]
             text = lines[part].copy() if part < len(lines) else Text("")
             text.no_wrap, text.overflow = True, "ellipsis"
