@@ -604,3 +604,15 @@ async def test_each_article_line_lays_its_highlights_as_rich_text_would(warmed):
                     checked += 1
                     styled += any(seg.style != view._base for seg in drawn)
         assert checked > 100 and styled > 20
+
+
+@pytest.mark.parametrize("given, painted", [(None, 120), ("30", 30)])
+def test_the_reader_paints_at_most_textual_fps_frames_a_second(given, painted):
+    """As the README says: 120 frames a second at most unless TEXTUAL_FPS says otherwise (read on import)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"} | ({"TEXTUAL_FPS": given} if given else {})
+    code = "import tui.app, textual.screen as s; print(round(1 / s.UPDATE_PERIOD))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout) == painted
