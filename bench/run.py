@@ -450,10 +450,11 @@ def bench_navigation(cache: Path, corpus_dir: Path, url: str, n: int = 1000) -> 
     from cache.store import Store
     from linker.articles import load_articles
     from tui.app import GlossApp
+    from tui.screens.compare import CompareScreen
 
     articles, _ = load_articles([str(corpus_dir)])
     app = GlossApp(articles, Library(Store(cache), api_url=url, offline=True), [str(corpus_dir)])
-    jumps, index_open, actions, presses, noop = [], [], [], [], []
+    jumps, index_open, compare_open, actions, presses, noop = [], [], [], [], [], []
 
     async def painted(action: str) -> float:
         """Milliseconds from running a key's action to the end of the next screen refresh."""
@@ -461,6 +462,17 @@ def bench_navigation(cache: Path, corpus_dir: Path, url: str, n: int = 1000) -> 
         t = time.perf_counter()
         await app.screen.run_action(action)
         app.call_after_refresh(done.set)
+        await done.wait()
+        return (time.perf_counter() - t) * 1000
+
+    async def opened(action: str, kind: type) -> float:
+        """Milliseconds from a key's action to the end of the first refresh of the screen it opens, mounted."""
+        done = asyncio.Event()
+        t = time.perf_counter()
+        await app.screen.run_action(action)
+        while not (isinstance(app.screen, kind) and app.screen.is_mounted):
+            await asyncio.sleep(0)
+        app.screen.call_after_refresh(done.set)
         await done.wait()
         return (time.perf_counter() - t) * 1000
 
@@ -494,6 +506,11 @@ def bench_navigation(cache: Path, corpus_dir: Path, url: str, n: int = 1000) -> 
                 index_open.append(await painted("index"))
                 await pilot.press("escape")
                 await pilot.pause()
+            screen.select_entity(wang.id)
+            for _ in range(40):  # Wang Yi: about 9 sentences a source, in every source
+                await pilot.pause(0.2)
+                compare_open.append(await opened("compare", CompareScreen))
+                await pilot.press("escape")
 
     asyncio.run(drive())
 
@@ -510,6 +527,8 @@ def bench_navigation(cache: Path, corpus_dir: Path, url: str, n: int = 1000) -> 
         # Reopening: the first open builds the screen and has its own row above.
         row(f"open entity index again, key to painted, p50 ({n:,} articles)", pct(index_open[1:], 50), "ms", None, 16, ratio_target=False),
         row(f"open entity index again, key to painted, p95 ({n:,} articles)", pct(index_open[1:], 95), "ms", None, 16, ratio_target=False),
+        row(f"open the compare view of Wang Yi, key to painted, p50 ({n:,} articles)", pct(compare_open, 50), "ms", None, 16, ratio_target=False),
+        row(f"open the compare view of Wang Yi, key to painted, p95 ({n:,} articles)", pct(compare_open, 95), "ms", None, 16, ratio_target=False),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 
@@ -44,7 +45,7 @@ def status(screen: MainScreen) -> str:
 
 def panel(screen: MainScreen) -> str:
     """The side panel's text: the entity's head, then its source rows."""
-    return "\n".join(str(screen.query_one(part).render()) for part in ("#panel-body", "#panel-sources"))
+    return "\n".join(str(screen.query_one(part).render()) for part in ("#panel-body", "#panel-sources", "#panel-tail"))
 
 
 async def panel_of(app, pilot, name: str) -> str:
@@ -131,6 +132,38 @@ async def test_compare_view_lists_sentences_by_source_and_jumps(warmed):
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert screen.corpus.entities[screen.selected].title == "Qin Gang"
+
+
+async def test_compare_view_shows_its_first_sentences_at_once_and_lists_the_rest_behind(warmed, monkeypatch):
+    """An entity of thousands of sources has tens of thousands of sentences: the compare view makes the first
+    few (forced here to 3) before its first paint, says how far the listing is, and lists the rest a few
+    milliseconds at a time, ending with the list made in one go; a sentence listed late jumps as any."""
+    import tui.screens.compare as compare
+    from textual.widgets import OptionList
+
+    monkeypatch.setattr(compare, "FIRST_OPTIONS", 3)
+    monkeypatch.setattr(compare, "FILL_SECONDS", 0.0)  # one option a turn
+    app = make_app(warmed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(app, pilot)
+        ent = max(screen.corpus.entities.values(), key=lambda e: len(e.mentions))
+        screen.select_entity(ent.id)
+        screen.action_compare()
+        while not isinstance(app.screen, compare.CompareScreen) or not app.screen.is_mounted:
+            await asyncio.sleep(0)
+        view = app.screen
+        options = view.query_one(OptionList)
+        assert options.option_count <= 3 and "listing" in str(view.query_one("#compare-title").render())
+        while view._coming is not None:
+            await pilot.pause(0.01)
+        whole = [str(o.prompt) for o in compare.CompareScreen(screen.corpus, ent.id).options()]
+        assert [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)] == whole
+        assert len(whole) > 20 and "listing" not in str(view.query_one("#compare-title").render())
+        last = options.option_count - 1
+        options.highlighted = last
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and screen.pos == view.targets[options.get_option_at_index(last).id]
 
 
 async def test_index_filters_and_search_finds_text(warmed):
@@ -477,11 +510,13 @@ async def test_stepping_through_an_entity_moves_the_panels_mark_and_the_panel_st
         for _ in range(len(ent.mentions)):
             await pilot.press("n")
             await pilot.pause()
-            rows = screen.query_one("#panel-sources")
+            rows, tail = screen.query_one("#panel-sources"), screen.query_one("#panel-tail")
             drawn = [rows.render_line(y).text.rstrip() for y in range(rows.size.height)]
             marked = [line for line in drawn if "▸" in line]
             assert len(marked) == 1 and f" in {screen.doc + 1}. " in marked[0], drawn
-            assert drawn[-1].startswith("e fix link"), drawn
+            assert len(drawn) == len(rows.lines)  # every row shown, no more
+            below = [tail.render_line(y).text.rstrip() for y in range(tail.size.height)]
+            assert below[-1].startswith("e fix link"), below
             view = screen.query_one(ArticleView)  # the article on screen scrolls to its own last line, no further
             assert view.max_scroll_y == max(0, len(view.lines) - view.scrollable_content_region.height)
             assert view.vertical_scrollbar.window_virtual_size == len(view.lines)  # and its scrollbar says so

@@ -13,6 +13,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 HIGHLIGHT = Style(reverse=True)
 KEEP_ROWS = 1000  # drawn rows kept for redrawing (each keeps the pieces Textual cut from it)
@@ -134,3 +135,46 @@ class LineList(ScrollView, can_focus=True):
             strip = Strip(segments).crop_extend(0, width, base)
             self._cache[row] = strip
         return strip
+
+
+class Rows(Widget):
+    """A few lines of text, one line each (cut with an ellipsis, never wrapped). Given new lines, it draws
+    again only those that differ, and lays the screen out again only when their number changes."""
+
+    DEFAULT_CSS = "Rows { height: auto; }"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.lines: list[Text] = []
+        self._cache: dict[int, tuple[tuple, Strip]] = {}
+
+    def set_lines(self, lines: list[Text]) -> None:
+        old, self.lines = self.lines, lines
+        if len(lines) != len(old):
+            self._cache.clear()
+            self.refresh(layout=True)
+            return
+        for y, (was, now) in enumerate(zip(old, lines)):
+            if was.plain != now.plain or was.spans != now.spans or was.style != now.style:
+                self._cache.pop(y, None)
+                self.refresh(Region(0, y, self.size.width, 1))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines)
+
+    def render(self) -> Text:
+        return Text("\n").join(self.lines)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_region.width
+        base = self.rich_style
+        if y >= len(self.lines):
+            return Strip.blank(width, base)
+        drawn = self._cache.get(y)
+        if drawn is None or drawn[0] != (width, base):
+            text = self.lines[y].copy()
+            text.no_wrap = True
+            text.truncate(width, overflow="ellipsis")
+            segments = [Segment(s.text, (base + s.style) if s.style else base) for s in text.render(self.app.console)]
+            drawn = self._cache[y] = ((width, base), Strip(segments).crop_extend(0, width, base))
+        return drawn[1]

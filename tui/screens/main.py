@@ -17,7 +17,7 @@ from linker.model import FAILED, NIL, NOT_CACHED, Entity
 from tui.article_view import ArticleView
 from tui.keys import screen_bindings
 from tui.text import safe_url, visible
-from tui.line_list import LazyRows, LineList
+from tui.line_list import LazyRows, LineList, Rows
 from tui.messages import EntitiesReady, LoadFailed, Progressed
 from tui.navigation import Corpus, History, Pos, Spot
 from tui.status import StatusLine
@@ -25,7 +25,6 @@ from tui.status import StatusLine
 EXTRACT_CHARS = 525
 PANEL_SOURCES = 8
 SYNC_LOAD_CHARS = 4_000_000  # about 1,000 articles: read before the first paint, larger sets after it
-PANEL_WIDTH = 36  # the panel body before its first layout (tui/gloss.tcss: 40 less border and padding)
 
 
 def settle_memory() -> None:
@@ -54,7 +53,7 @@ class MainScreen(Screen):
         self.pending: str | None = None  # an action asked for before the entities arrived
         self._panel_state: tuple | None = None  # what the panel's head shows
         self._sources_state: tuple | None = None  # what its source rows show
-        self._sources_lines = -1  # the source rows' lines when last drawn
+        self._tail: str | None = None  # what the panel's last lines say
         self._index = None
 
     def compose(self) -> ComposeResult:
@@ -63,7 +62,8 @@ class MainScreen(Screen):
             yield ArticleView(id="article")
             with VerticalScroll(id="panel"):
                 yield Static(id="panel-body")
-                yield Static(id="panel-sources")
+                yield Rows(id="panel-sources")
+                yield Static(id="panel-tail")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -224,10 +224,11 @@ class MainScreen(Screen):
         if sources_state == self._sources_state:
             return
         self._sources_state = sources_state
-        rows = self.panel_sources(ent) if ent else Text()
-        lines = rows.plain.count("\n")
-        self.query_one("#panel-sources", Static).update(rows, layout=head_changed or lines != self._sources_lines)
-        self._sources_lines = lines
+        rows, tail = self.panel_sources(ent) if ent else ([], Text())
+        self.query_one("#panel-sources", Rows).set_lines(rows)
+        if tail.plain != self._tail:
+            self._tail = tail.plain
+            self.query_one("#panel-tail", Static).update(tail)
 
     def panel_text(self, ent: Entity) -> Text:
         """The panel's head: what the entity is, its page's summary, and how often the sources name it."""
@@ -262,24 +263,20 @@ class MainScreen(Screen):
         t.append(f"{len(ent.mentions)} mention{'s' if len(ent.mentions) != 1 else ''} in {len(sources)} source{'s' if len(sources) != 1 else ''}", style="bold")
         return t
 
-    def panel_sources(self, ent: Entity) -> Text:
-        """The panel's source rows: the first few sources naming the entity, and the one on screen, marked ▸."""
-        t = Text()
+    def panel_sources(self, ent: Entity) -> tuple[list[Text], Text]:
+        """The panel's source rows (the first few sources naming the entity, and the one on screen, marked ▸;
+        one line each, cut with an ellipsis), and the lines below them."""
         sources = self.corpus.per_source(ent.id)
         shown = [x for x in sources[:PANEL_SOURCES]]
         if self.doc not in {d for d, _ in shown}:
             here = bisect_left(sources, (self.doc,))  # sorted by source: thousands of them at 10,000 articles
             shown += sources[here : here + 1] if here < len(sources) and sources[here][0] == self.doc else []
-        width = self.query_one("#panel-sources", Static).content_region.width or PANEL_WIDTH
-        for d, n in shown:
-            row = Text(f"{'▸ ' if d == self.doc else '  '}{n:>3} in {d + 1}. {visible(self.articles[d].title)}")
-            row.truncate(width, overflow="ellipsis")  # one line a source, cut with an ellipsis, never wrapped
-            t.append_text(row)
-            t.append("\n")
+        rows = [Text(f"{'▸ ' if d == self.doc else '  '}{n:>3} in {d + 1}. {visible(self.articles[d].title)}") for d, n in shown]
+        t = Text()
         if len(sources) > len(shown):
             t.append(f"  … and {len(sources) - len(shown)} more sources (c compares them)\n", style="dim")
         t.append("\ne fix link · o URL · n/N next/prev", style="dim")
-        return t
+        return rows, t
 
     # -- moving --------------------------------------------------------------------
     def go(self, pos: Pos | None, remember: bool = False) -> None:
