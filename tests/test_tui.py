@@ -132,6 +132,12 @@ async def test_compare_view_lists_sentences_by_source_and_jumps(warmed):
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert screen.corpus.entities[screen.selected].title == "Qin Gang"
+        select(screen, "Antony Blinken")  # the compare screen is kept: shown again, it lists the new entity
+        await pilot.press("c")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert texts and all("Blinken" in t for t in texts if t.startswith("  ")) and "Blinken" in str(app.screen.query_one("#compare-title").render())
 
 
 async def test_compare_view_shows_its_first_sentences_at_once_and_lists_the_rest_behind(warmed, monkeypatch):
@@ -142,14 +148,15 @@ async def test_compare_view_shows_its_first_sentences_at_once_and_lists_the_rest
     from textual.widgets import OptionList
 
     monkeypatch.setattr(compare, "FIRST_OPTIONS", 3)
-    monkeypatch.setattr(compare, "FILL_SECONDS", 0.0)  # one option a turn
+    monkeypatch.setattr(compare, "FILL_SECONDS", 0.0)
+    monkeypatch.setattr(compare, "FILL_STEP", 1)  # one option a turn
     app = make_app(warmed)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(app, pilot)
         ent = max(screen.corpus.entities.values(), key=lambda e: len(e.mentions))
         screen.select_entity(ent.id)
         screen.action_compare()
-        while not isinstance(app.screen, compare.CompareScreen) or not app.screen.is_mounted:
+        while not isinstance(app.screen, compare.CompareScreen) or app.screen.listed != ent.id:
             await asyncio.sleep(0)
         view = app.screen
         options = view.query_one(OptionList)

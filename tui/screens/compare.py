@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from itertools import islice
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,8 +17,9 @@ from tui.text import visible
 from tui.navigation import Corpus, Pos
 
 
-FIRST_OPTIONS = 80  # sentences and source heads on the first paint: a few screens' worth
-FILL_SECONDS = 0.005  # making the rest, a turn at a time, so the keys are answered between turns
+FIRST_OPTIONS = 40  # sentences and source heads on the first paint: two screens of 40 rows
+FILL_STEP = 8  # options added at a time while filling behind
+FILL_SECONDS = 0.005  # a turn of filling, so the keys are answered between turns
 
 
 class CompareScreen(Screen[Pos | None]):
@@ -34,19 +36,21 @@ class CompareScreen(Screen[Pos | None]):
     def __init__(self, corpus: Corpus, entity: str) -> None:
         super().__init__()
         self.corpus = corpus
-        self.entity = entity
+        self.entity = entity  # the entity to show when the screen is next shown
+        self.listed: str | None = None  # the entity the list is of
         self.targets: dict[str, Pos] = {}
         self._coming = None  # the options not made yet (a generator), None when all are listed
         self._read = 0  # mentions gone through
+        self._filling = False  # a turn of filling is scheduled
 
     def compose(self) -> ComposeResult:
         yield Vertical(Static(self.heading(), classes="title", id="compare-title"), OptionList(id="sentences"), id="dialog")
         yield Footer()
 
     def heading(self) -> Text:
-        ent = self.corpus.entities[self.entity]
+        ent = self.corpus.entities[self.listed or self.entity]
         text = Text(f"How each source tells it: {visible(ent.name)}  (Enter jumps there, Esc closes)")
-        total = len(self.corpus.by_entity.get(self.entity, []))
+        total = len(self.corpus.by_entity.get(self.listed or self.entity, []))
         if self._coming is not None and self._read < total:
             text.append(f"  listing {self._read:,} of {total:,} mentions…", style="dim")
         return text
@@ -55,7 +59,7 @@ class CompareScreen(Screen[Pos | None]):
         """One head per source, then each sentence naming the entity once, the mention in reverse."""
         seen: set[tuple[int, int, int]] = set()
         current_doc = None
-        for pos in self.corpus.by_entity.get(self.entity, []):
+        for pos in self.corpus.by_entity.get(self.listed or self.entity, []):
             self._read += 1
             a, b = self.corpus.sentence(pos)
             if (pos[0], a, b) in seen:
@@ -77,30 +81,45 @@ class CompareScreen(Screen[Pos | None]):
             self.targets[key] = pos
             yield Option(line, id=key)
 
-    def on_mount(self) -> None:
-        self._coming = self.options()
-        self.fill(first=True)
+    def on_screen_resume(self) -> None:
+        """Shown (one compare screen is kept for a set of entities, as the index is): for another entity the
+        list is made again, the first screens at once; for the same one it is as it was left, filled on."""
         options = self.query_one(OptionList)
+        if self.listed != self.entity:
+            self.listed, self.targets, self._read = self.entity, {}, 0
+            options.clear_options()
+            self._coming = self.options()
+            self.fill(first=True)
+        else:
+            self.fill_later()  # after this paint
         first = next((i for i in range(options.option_count) if not options.get_option_at_index(i).disabled), None)
         if first is not None:
             options.highlighted = first
         options.focus()
 
     def fill(self, first: bool = False) -> None:
-        """Add the next options: the first screens at once, then what a few milliseconds make."""
-        if self._coming is None or not self.is_attached:  # all listed, or the view was closed meanwhile
+        """Add the next options: the first screens at once, then, while shown, what a few milliseconds make
+        and measure (Textual wraps each option to know its height: most of the cost)."""
+        self._filling = False
+        if self._coming is None or not self.is_current:  # all listed, or not on screen: on again when shown
             return
-        batch = []
+        options = self.query_one(OptionList)
         started = time.perf_counter()
-        for option in self._coming:
-            batch.append(option)
-            if len(batch) >= FIRST_OPTIONS if first else time.perf_counter() - started > FILL_SECONDS:
+        while True:
+            wanted = FIRST_OPTIONS if first else FILL_STEP
+            batch = list(islice(self._coming, wanted))
+            options.add_options(batch)
+            if len(batch) < wanted:
+                self._coming = None
                 break
-        else:
-            self._coming = None
-        self.query_one(OptionList).add_options(batch)
+            if first or time.perf_counter() - started > FILL_SECONDS:
+                break
         self.query_one("#compare-title", Static).update(self.heading())
-        if self._coming is not None:
+        self.fill_later()
+
+    def fill_later(self) -> None:
+        if self._coming is not None and not self._filling:
+            self._filling = True
             self.set_timer(0.001, self.fill)
 
     def action_cursor(self, step: int) -> None:

@@ -55,6 +55,7 @@ class MainScreen(Screen):
         self._sources_state: tuple | None = None  # what its source rows show
         self._tail: str | None = None  # what the panel's last lines say
         self._index = None
+        self._compare = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -384,7 +385,15 @@ class MainScreen(Screen):
         if not self.selected:
             self.notify("Select an entity first (] steps to one, x lists them all)", timeout=3)
             return
-        self.app.push_screen(CompareScreen(self.corpus, self.selected), lambda pos: pos and self.go(pos, remember=True))
+        self.app.busy_now()
+        # One compare screen per set of entities, kept between visits, as the index is.
+        if self._compare is None or self._compare.corpus is not self.corpus:
+            if self._compare is not None:
+                self.app.uninstall_screen(self._compare)
+            self._compare = CompareScreen(self.corpus, self.selected)
+            self.app.install_screen(self._compare, f"compare-{id(self.corpus)}")
+        self._compare.entity = self.selected
+        self.app.push_screen(f"compare-{id(self.corpus)}", lambda pos: pos and self.go(pos, remember=True))
 
     def action_search(self) -> None:
         from tui.screens.search import SearchScreen
