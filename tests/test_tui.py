@@ -15,6 +15,7 @@ from tests.conftest import ROOT, SAMPLES
 from tui.app import GlossApp
 from tui.article_view import ArticleView
 from tui.screens.main import MainScreen
+from tui.text import visible
 
 
 WARMED_WITH: dict[str, str] = {}
@@ -496,6 +497,33 @@ async def test_a_keys_older_garbage_is_collected_after_its_paint_not_during_it(w
     finally:
         gc.callbacks.remove(seen)
     assert gc.get_threshold() == thresholds
+
+
+async def test_the_article_the_next_jump_opens_is_wrapped_while_the_reader_reads(warmed, monkeypatch):
+    """After a key's paint the reader wraps the articles the next jump either way (and the next source) would
+    open; the key that opens one only draws it, with the lines a fresh wrap gives."""
+    import tui.article_view as article_view
+
+    wraps = []
+    real_wrap = article_view.wrap
+    monkeypatch.setattr(article_view, "wrap", lambda text, width: wraps.append(text) or real_wrap(text, width))
+    app = make_app(warmed)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(app, pilot)
+        ent = max(screen.corpus.entities.values(), key=lambda e: (len(e.docs), len(e.mentions)))
+        screen.select_entity(ent.id)
+        view = screen.query_one(ArticleView)
+        crossed = 0
+        for _ in range(len(ent.mentions)):
+            await pilot.pause(0.05)  # the reader reads: the next articles are made ready
+            doc, wraps[:] = screen.doc, []
+            await pilot.press("n")
+            if screen.doc != doc:
+                crossed += 1
+                assert all(text is not view.shown for text in wraps)  # not wrapped by the key itself
+                assert view.lines == real_wrap(visible(view.text), view._wrap_width())
+                assert view.shown == visible(view.text)
+        assert crossed >= 3
 
 
 @pytest.mark.parametrize("rows", [8, 2])

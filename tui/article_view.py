@@ -21,6 +21,7 @@ from textual.strip import Strip
 from tui.text import visible
 
 WORDS = re.compile(r"\S+\s*")
+PREPARED = 4  # articles kept wrapped ahead of the keys that show them
 
 # Colour plus a cue that survives 16 colours and NO_COLOR (underline, bold, italic).
 LABEL_STYLES = {
@@ -102,9 +103,23 @@ class ArticleView(ScrollView, can_focus=True):
         self._wrapped_for = -1
         self._cache: dict[int, Strip] = {}
         self._base = Style()  # the widget's own style, as of the frame being drawn
+        self._prepared: dict[int, tuple[str, int, str, list[tuple[int, int]]]] = {}  # id(text) -> text, width, shown, lines
+
+    def prepare(self, text: str) -> None:
+        """Make an article ready to show (its shown text wrapped to this width) ahead of the key that shows it;
+        the last few are kept."""
+        width = self._wrap_width()
+        ready = self._prepared.get(id(text))
+        if ready is None or ready[0] is not text or ready[1] != width:
+            if len(self._prepared) >= PREPARED:
+                self._prepared.clear()
+            shown = visible(text)
+            self._prepared[id(text)] = (text, width, shown, wrap(shown, width))
 
     def show(self, text: str, spans: list[tuple[int, int, str, str]]) -> None:
-        self.text, self.shown, self.spans = text, visible(text), spans
+        ready = self._prepared.get(id(text))
+        ready = ready if ready is not None and ready[0] is text and ready[1] == self._wrap_width() else None
+        self.text, self.shown, self.spans = text, ready[2] if ready else visible(text), spans
         # A line finds its spans by bisection, not by a walk over the article's hundreds of mentions.
         self._order = sorted(range(len(spans)), key=lambda k: spans[k][0])
         self._starts = [spans[k][0] for k in self._order]
@@ -112,7 +127,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._wrapped_for = -1
         self.matches = []
         self.current_match = -1
-        self._rewrap()
+        self._rewrap(ready[3] if ready else None)
         self.scroll_to(0, 0, animate=False)
 
     def mark(self, selected: str | None, current: tuple[int, int] | None) -> None:
@@ -137,10 +152,13 @@ class ArticleView(ScrollView, can_focus=True):
             if top <= y < top + self.size.height:
                 self.refresh(Region(0, y - top, width, 1))
 
-    def _rewrap(self) -> None:
-        width = max(self.scrollable_content_region.width - 1, 10)
+    def _wrap_width(self) -> int:
+        return max(self.scrollable_content_region.width - 1, 10)
+
+    def _rewrap(self, lines: list[tuple[int, int]] | None = None) -> None:
+        width = self._wrap_width()
         if width != self._wrapped_for:
-            self.lines = wrap(self.shown, width)  # the shown text: the wrap measures what is drawn
+            self.lines = lines or wrap(self.shown, width)  # the shown text: the wrap measures what is drawn
             self._wrapped_for = width
             self._resize_content(Size(width, len(self.lines)))
         self._cache.clear()

@@ -19,6 +19,12 @@ HIGHLIGHT = Style(reverse=True)
 KEEP_ROWS = 1000  # drawn rows kept for redrawing (each keeps the pieces Textual cut from it)
 
 
+def draw_line(text: Text, base: Style, console, width: int) -> Strip:
+    """One line of text in a widget's own style, each piece's style laid on it, cut or padded to the width."""
+    segments = [Segment(s.text, (base + s.style) if s.style else base) for s in text.render(console)]
+    return Strip(segments).crop_extend(0, width, base)
+
+
 class LazyRows(Sequence):
     """Items made when first drawn: 10,000 sources need not all be made before the first paint."""
 
@@ -131,9 +137,7 @@ class LineList(ScrollView, can_focus=True):
             text.truncate(width, overflow="ellipsis", pad=True)
             if index == self.highlighted:
                 text.stylize(HIGHLIGHT)
-            segments = [Segment(s.text, (base + s.style) if s.style else base) for s in text.render(self.app.console)]
-            strip = Strip(segments).crop_extend(0, width, base)
-            self._cache[row] = strip
+            strip = self._cache[row] = draw_line(text, base, self.app.console, width)
         return strip
 
 
@@ -175,6 +179,5 @@ class Rows(Widget):
             text = self.lines[y].copy()
             text.no_wrap = True
             text.truncate(width, overflow="ellipsis")
-            segments = [Segment(s.text, (base + s.style) if s.style else base) for s in text.render(self.app.console)]
-            drawn = self._cache[y] = ((width, base), Strip(segments).crop_extend(0, width, base))
+            drawn = self._cache[y] = ((width, base), draw_line(text, base, self.app.console, width))
         return drawn[1]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from rich.segment import Segment
 from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
+
+from tui.line_list import draw_line
 
 
 class StatusLine(Widget):
@@ -34,6 +35,5 @@ class StatusLine(Widget):
         if self._drawn is None or self._drawn[0] != key:
             line = self.render()
             line.truncate(width, overflow="ellipsis")
-            segments = [Segment(s.text, (base + s.style) if s.style else base) for s in line.render(self.app.console)]
-            self._drawn = (key, Strip(segments).crop_extend(0, width, base))
+            self._drawn = (key, draw_line(line, base, self.app.console, width))
         return self._drawn[1]

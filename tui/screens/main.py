@@ -24,6 +24,7 @@ from tui.status import StatusLine
 
 EXTRACT_CHARS = 525
 PANEL_SOURCES = 8
+PREPARE_AFTER = 0.005  # seconds after a key's paint before the articles the next keys would open are made ready
 SYNC_LOAD_CHARS = 4_000_000  # about 1,000 articles: read before the first paint, larger sets after it
 
 
@@ -56,6 +57,7 @@ class MainScreen(Screen):
         self._tail: str | None = None  # what the panel's last lines say
         self._index = None
         self._compare = None
+        self._preparing = False  # the next articles are to be made ready after this paint
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -194,6 +196,23 @@ class MainScreen(Screen):
         view.mark(self.selected, current)
         self.update_panel()
         self.update_status()
+        if not self._preparing:
+            self._preparing = True
+            self.call_after_refresh(self.set_timer, PREPARE_AFTER, self.prepare_next)
+
+    def prepare_next(self) -> None:
+        """Wrap the articles the next jump either way, or the next source, would open, while the reader reads
+        this one: the key that opens one then only draws it."""
+        self._preparing = False
+        view = self.query_one(ArticleView)
+        docs = {(self.doc + 1) % len(self.articles)}
+        if self.selected and not self.busy:
+            for forward in (True, False):
+                pos = self.corpus.jump(self.selected, self.pos or (self.doc, -1 if forward else 10**9), forward)
+                if pos:
+                    docs.add(pos[0])
+        for doc in sorted(docs - {self.doc}):
+            view.prepare(self.articles[doc].text)
 
     def update_status(self) -> None:
         a = self.articles[self.doc]
