@@ -174,6 +174,30 @@ async def test_compare_view_shows_its_first_sentences_at_once_and_lists_the_rest
         assert isinstance(app.screen, MainScreen) and screen.pos == view.targets[options.get_option_at_index(last).id]
 
 
+async def test_a_highlight_moving_down_a_long_list_scrolls_it_once_a_screen(warmed):
+    """Stepping down the index one entity at a time keeps the highlight in view, and when it leaves the view
+    the list scrolls so one entity is above it: the list is scrolled (and drawn again whole) once a screen."""
+    from tui.line_list import LineList
+
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        entities = app.screen.query_one(LineList)
+        height = entities.scrollable_content_region.height
+        scrolls = 0
+        for _ in range(len(entities.items) - 1):
+            top = entities.scroll_offset.y
+            await pilot.press("down")
+            y = entities.highlighted - entities.scroll_offset.y
+            assert 0 <= y < height  # in view
+            if entities.scroll_offset.y != top:
+                scrolls += 1
+                assert y == 1  # one entity above it
+        assert len(entities.items) > 2 * height and scrolls <= len(entities.items) // (height - 2) + 1
+
+
 async def test_index_filters_and_search_finds_text(warmed):
     app = make_app(warmed)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -97,10 +97,15 @@ class LineList(ScrollView, can_focus=True):
         self._refresh_item(old)
         self._refresh_item(index)
         if index is not None:
+            # Out of view, the highlight is brought in with one item beside it on the side it came from, so a
+            # highlight moving on one item at a time (a reader stepping through the sources) scrolls the list
+            # once a screen, not once every few items: each scroll draws the whole list again.
             top, height = self.scroll_offset.y, self.scrollable_content_region.height
             y = index * self.rows
-            if y < top or y + self.rows > top + height:
-                self.scroll_to(y=max(0, y - height // 3), animate=False)
+            if y + self.rows > top + height:
+                self.scroll_to(y=max(0, y - self.rows), animate=False)
+            elif y < top:
+                self.scroll_to(y=max(0, y + 2 * self.rows - height), animate=False)
 
     def action_move(self, step: int) -> None:
         if self.items:
