@@ -20,6 +20,7 @@ from tui.navigation import Corpus, Pos
 FIRST_OPTIONS = 40  # sentences and source heads on the first paint: two screens of 40 rows
 FILL_STEP = 8  # options added at a time while filling behind
 FILL_SECONDS = 0.005  # a turn of filling, so the keys are answered between turns
+TITLE_EVERY = 0.25  # seconds between the title's counts while filling (each is a frame to send)
 
 
 class CompareScreen(Screen[Pos | None]):
@@ -42,6 +43,7 @@ class CompareScreen(Screen[Pos | None]):
         self._coming = None  # the options not made yet (a generator), None when all are listed
         self._read = 0  # mentions gone through
         self._filling = False  # a turn of filling is scheduled
+        self._titled = 0.0  # when the title last said how far the listing is
 
     def compose(self) -> ComposeResult:
         yield Vertical(Static(self.heading(), classes="title", id="compare-title"), OptionList(id="sentences"), id="dialog")
@@ -114,7 +116,9 @@ class CompareScreen(Screen[Pos | None]):
                 break
             if first or time.perf_counter() - started > FILL_SECONDS:
                 break
-        self.query_one("#compare-title", Static).update(self.heading())
+        if first or self._coming is None or started - self._titled >= TITLE_EVERY:
+            self._titled = started
+            self.query_one("#compare-title", Static).update(self.heading())
         self.fill_later()
 
     def fill_later(self) -> None:
