@@ -108,17 +108,19 @@ class ArticleView(ScrollView, can_focus=True):
     def prepare(self, text: str) -> None:
         """Make an article ready to show (its shown text wrapped to this width) ahead of the key that shows it;
         the last few are kept."""
-        width = self._wrap_width()
-        ready = self._prepared.get(id(text))
-        if ready is None or ready[0] is not text or ready[1] != width:
+        if self._ready(text) is None:
             if len(self._prepared) >= PREPARED:
                 self._prepared.clear()
-            shown = visible(text)
+            width, shown = self._wrap_width(), visible(text)
             self._prepared[id(text)] = (text, width, shown, wrap(shown, width))
 
-    def show(self, text: str, spans: list[tuple[int, int, str, str]]) -> None:
+    def _ready(self, text: str) -> tuple[str, int, str, list[tuple[int, int]]] | None:
+        """This very text, prepared for the width it would be shown at now, if it was."""
         ready = self._prepared.get(id(text))
-        ready = ready if ready is not None and ready[0] is text and ready[1] == self._wrap_width() else None
+        return ready if ready is not None and ready[0] is text and ready[1] == self._wrap_width() else None
+
+    def show(self, text: str, spans: list[tuple[int, int, str, str]]) -> None:
+        ready = self._ready(text)
         self.text, self.shown, self.spans = text, ready[2] if ready else visible(text), spans
         # A line finds its spans by bisection, not by a walk over the article's hundreds of mentions.
         self._order = sorted(range(len(spans)), key=lambda k: spans[k][0])

@@ -37,8 +37,8 @@ class CompareScreen(Screen[Pos | None]):
     def __init__(self, corpus: Corpus, entity: str) -> None:
         super().__init__()
         self.corpus = corpus
-        self.entity = entity  # the entity to show when the screen is next shown
-        self.listed: str | None = None  # the entity the list is of
+        self.entity = entity  # the entity shown, or to be shown when the screen is next shown
+        self.listed: str | None = None  # the entity the list is of (made again on showing when they differ)
         self.targets: dict[str, Pos] = {}
         self._coming = None  # the options not made yet (a generator), None when all are listed
         self._read = 0  # mentions gone through
@@ -50,9 +50,9 @@ class CompareScreen(Screen[Pos | None]):
         yield Footer()
 
     def heading(self) -> Text:
-        ent = self.corpus.entities[self.listed or self.entity]
+        ent = self.corpus.entities[self.entity]
         text = Text(f"How each source tells it: {visible(ent.name)}  (Enter jumps there, Esc closes)")
-        total = len(self.corpus.by_entity.get(self.listed or self.entity, []))
+        total = len(self.corpus.by_entity.get(self.entity, []))
         if self._coming is not None and self._read < total:
             text.append(f"  listing {self._read:,} of {total:,} mentions…", style="dim")
         return text
@@ -61,7 +61,7 @@ class CompareScreen(Screen[Pos | None]):
         """One head per source, then each sentence naming the entity once, the mention in reverse."""
         seen: set[tuple[int, int, int]] = set()
         current_doc = None
-        for pos in self.corpus.by_entity.get(self.listed or self.entity, []):
+        for pos in self.corpus.by_entity.get(self.entity, []):
             self._read += 1
             a, b = self.corpus.sentence(pos)
             if (pos[0], a, b) in seen:
