@@ -198,6 +198,40 @@ async def test_a_highlight_moving_down_a_long_list_scrolls_it_once_a_screen(warm
         assert len(entities.items) > 2 * height and scrolls <= len(entities.items) // (height - 2) + 1
 
 
+async def test_the_key_bar_shows_each_screens_keys_and_a_click_is_the_key(warmed):
+    """The bottom line lists the keys of the screen shown (the palette's key at the right end), is drawn
+    again when they change, cuts what does not fit with an ellipsis, and a click on a key presses it."""
+    from tui.keybar import KeyBar
+    from tui.screens.index import IndexScreen
+
+    def bar(app) -> str:
+        return app.screen.query_one(KeyBar).render_line(0).text
+
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        main = bar(app)
+        assert main.startswith(" J Next source  ] Next mention ") and main.rstrip().endswith("…▏^p palette")
+        assert len(main) == 80
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, IndexScreen) and bar(app).startswith(" esc Close ")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert bar(app) == main
+        start = main.index(" x Index")
+        await pilot.click(KeyBar, offset=(start + 2, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, IndexScreen)
+        await pilot.click(KeyBar, offset=(2, 0))  # esc
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+    async with make_app(warmed).run_test(size=(160, 24)) as pilot:
+        await ready(pilot.app, pilot)
+        wide = bar(pilot.app)
+        assert "…" not in wide and " q Quit " in wide and wide.rstrip().endswith("▏^p palette")
+
+
 async def test_index_filters_and_search_finds_text(warmed):
     app = make_app(warmed)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -10,11 +10,10 @@ from textual.app import App
 
 from linker.model import Article
 from tui.commands import GlossCommands
+from tui.keys import app_bindings
 from tui.screens.fix import NO_ARTICLE
 from tui.screens.main import MainScreen
-from tui.keys import app_bindings
 from tui.text import visible, wiki_name
-
 
 TIDY_AFTER = 1.0  # seconds without a key or a move before the reader tidies its memory
 SWEEP_AFTER = 0.005  # seconds after a key's screen is painted before its garbage is collected

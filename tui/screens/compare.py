@@ -10,12 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.text import visible
+from tui.keybar import KeyBar
 from tui.navigation import Corpus, Pos
-
+from tui.text import visible
 
 FIRST_OPTIONS = 40  # sentences and source heads on the first paint: two screens of 40 rows
 FILL_STEP = 8  # options added at a time while filling behind
@@ -47,7 +47,7 @@ class CompareScreen(Screen[Pos | None]):
 
     def compose(self) -> ComposeResult:
         yield Vertical(Static(self.heading(), classes="title", id="compare-title"), OptionList(id="sentences"), id="dialog")
-        yield Footer()
+        yield KeyBar()
 
     def heading(self) -> Text:
         ent = self.corpus.entities[self.entity]

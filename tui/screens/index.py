@@ -7,11 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
-from tui.text import visible
+from tui.keybar import KeyBar
 from tui.line_list import LineList
 from tui.navigation import Corpus
+from tui.text import visible
 
 
 class IndexScreen(Screen[str | None]):
@@ -42,7 +43,7 @@ class IndexScreen(Screen[str | None]):
             yield Static(Text(f"Entities ({len(self.rows)}): type to filter, Enter jumps to the first mention, Esc closes"), classes="title")
             yield Input(placeholder="filter", id="filter")
             yield LineList(id="entities")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.fill("")

@@ -10,17 +10,18 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cache.library import no_collection
 from linker.model import FAILED, NIL, NOT_CACHED, Entity
 from tui.article_view import ArticleView
+from tui.keybar import KeyBar
 from tui.keys import screen_bindings
-from tui.text import safe_url, visible
 from tui.line_list import LazyRows, LineList, Rows
 from tui.messages import EntitiesReady, LoadFailed, Progressed
 from tui.navigation import Corpus, History, Pos, Spot
 from tui.status import StatusLine
+from tui.text import safe_url, visible
 
 EXTRACT_CHARS = 525
 PANEL_SOURCES = 8
@@ -68,7 +69,7 @@ class MainScreen(Screen):
                 yield Rows(id="panel-sources")
                 yield Static(id="panel-tail")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         # A warm cache of a few hundred articles paints highlighted at once; a larger one paints the text

@@ -7,8 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from tui.keybar import KeyBar
 from tui.line_list import LineList
 from tui.text import visible
 
@@ -39,7 +40,7 @@ class StoriesScreen(Screen[None]):
         with Vertical(id="dialog"):
             yield Static(Text(f"Stories ({len(self.stories)}): Enter opens one; S in the reader comes back here"), classes="title")
             yield LineList(rows_per_item=2, id="stories")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(LineList).set_items([story_lines(s) for s in self.stories], 0)
