@@ -129,10 +129,17 @@ async def test_compare_view_lists_sentences_by_source_and_jumps(warmed):
         texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         headers = [t for t in texts if not t.startswith("  ")]
         assert len(headers) == 3 and all("Qin" in t for t in texts if t.startswith("  "))
-        await pilot.press("down", "down", "enter")
+        await pilot.press("down", "down")
+        left_at = options.highlighted
+        await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert screen.corpus.entities[screen.selected].title == "Qin Gang"
+        await pilot.press("c")  # the same entity again: the list as it was left
+        await pilot.pause()
+        assert app.screen.query_one(OptionList) is options and options.highlighted == left_at
+        await pilot.press("escape")
+        await pilot.pause()
         select(screen, "Antony Blinken")  # the compare screen is kept: shown again, it lists the new entity
         await pilot.press("c")
         await pilot.pause()
@@ -230,6 +237,30 @@ async def test_the_key_bar_shows_each_screens_keys_and_a_click_is_the_key(warmed
         await ready(pilot.app, pilot)
         wide = bar(pilot.app)
         assert "…" not in wide and " q Quit " in wide and wide.rstrip().endswith("▏^p palette")
+
+
+async def test_the_index_shown_again_takes_a_theme_chosen_meanwhile(warmed):
+    """The index is kept between showings and not restyled when nothing changed; a theme chosen while it
+    was hidden is on it when it comes back."""
+    from tui.keybar import KeyBar
+
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await ready(app, pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        index = app.screen
+        dark = index.query_one(KeyBar).rich_style
+        await pilot.press("escape")
+        await pilot.pause()
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = main.query_one(KeyBar).rich_style
+        assert light != dark
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.screen is index and index.query_one(KeyBar).rich_style == light
+        assert index.query_one(KeyBar).render_line(0).text.startswith(" esc Close ")
 
 
 async def test_index_filters_and_search_finds_text(warmed):

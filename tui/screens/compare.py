@@ -9,11 +9,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.keybar import KeyBar
+from tui.screens.kept import KeptScreen
 from tui.navigation import Corpus, Pos
 from tui.text import visible
 
@@ -23,7 +23,7 @@ FILL_SECONDS = 0.005  # a turn of filling, so the keys are answered between turn
 TITLE_EVERY = 0.25  # seconds between the title's counts while filling (each is a frame to send)
 
 
-class CompareScreen(Screen[Pos | None]):
+class CompareScreen(KeptScreen[Pos | None]):
     """The sentences are made as they are needed: the first few screens before the first paint, the rest
     behind it, a few milliseconds a turn (an entity of 10,000 sources has tens of thousands of sentences)."""
 
@@ -92,12 +92,13 @@ class CompareScreen(Screen[Pos | None]):
             options.clear_options()
             self._coming = self.options()
             self.fill(first=True)
+            first = next((i for i in range(options.option_count) if not options.get_option_at_index(i).disabled), None)
+            if first is not None:
+                options.highlighted = first
         else:
-            self.fill_later()  # after this paint
-        first = next((i for i in range(options.option_count) if not options.get_option_at_index(i).disabled), None)
-        if first is not None:
-            options.highlighted = first
-        options.focus()
+            self.call_after_refresh(self.fill_later)  # on with the listing after this paint
+        if self.focused is not options:
+            options.focus()
 
     def fill(self, first: bool = False) -> None:
         """Add the next options: the first screens at once, then, while shown, what a few milliseconds make

@@ -6,16 +6,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from tui.keybar import KeyBar
 from tui.line_list import LineList
+from tui.screens.kept import KeptScreen
 from tui.navigation import Corpus
 from tui.text import visible
 
 
-class IndexScreen(Screen[str | None]):
+class IndexScreen(KeptScreen[str | None]):
     BINDINGS = [
         Binding("escape", "dismiss_none", "Close", id="close"),
         Binding("ctrl+q", "dismiss_none", "Close", show=False),
