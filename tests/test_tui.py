@@ -123,12 +123,12 @@ async def test_compare_view_lists_sentences_by_source_and_jumps(warmed):
         select(screen, "Qin Gang")
         await pilot.press("c")
         await pilot.pause()
-        from textual.widgets import OptionList
+        from tui.wrapped_list import WrappedList
 
-        options = app.screen.query_one(OptionList)
-        texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        headers = [t for t in texts if not t.startswith("  ")]
-        assert len(headers) == 3 and all("Qin" in t for t in texts if t.startswith("  "))
+        options = app.screen.query_one(WrappedList)
+        headers = [e.text for e in options.entries if e.key is None]
+        sentences = [e for e in options.entries if e.key is not None]
+        assert len(headers) == 3 and all("Qin" in e.text[slice(*e.mark)] for e in sentences)
         await pilot.press("down", "down")
         left_at = options.highlighted
         await pilot.press("enter")
@@ -137,15 +137,59 @@ async def test_compare_view_lists_sentences_by_source_and_jumps(warmed):
         assert screen.corpus.entities[screen.selected].title == "Qin Gang"
         await pilot.press("c")  # the same entity again: the list as it was left
         await pilot.pause()
-        assert app.screen.query_one(OptionList) is options and options.highlighted == left_at
+        assert app.screen.query_one(WrappedList) is options and options.highlighted == left_at
         await pilot.press("escape")
         await pilot.pause()
         select(screen, "Antony Blinken")  # the compare screen is kept: shown again, it lists the new entity
         await pilot.press("c")
         await pilot.pause()
-        options = app.screen.query_one(OptionList)
-        texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        assert texts and all("Blinken" in t for t in texts if t.startswith("  ")) and "Blinken" in str(app.screen.query_one("#compare-title").render())
+        options = app.screen.query_one(WrappedList)
+        sentences = [e for e in options.entries if e.key is not None]
+        assert sentences and all("Blinken" in e.text[slice(*e.mark)] for e in sentences)
+        assert "Blinken" in str(app.screen.query_one("#compare-title").render())
+
+
+async def test_compare_view_steps_over_source_heads_and_keeps_the_sentence_in_view(warmed):
+    """Down and up go from sentence to sentence (a source's head is passed over), the whole highlighted
+    sentence stays on screen, with its source's head when it is the source's first; a narrower or wider
+    terminal wraps the sentences again and keeps the highlight in view."""
+    from tui.wrapped_list import WrappedList
+
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(app, pilot)
+        ent = max(screen.corpus.entities.values(), key=lambda e: len(e.mentions))
+        screen.select_entity(ent.id)
+        await pilot.press("c")
+        await pilot.pause()
+        view = app.screen.query_one(WrappedList)
+        while app.screen._coming is not None:
+            await pilot.pause(0.01)
+        sentences = [i for i, e in enumerate(view.entries) if e.key is not None]
+        assert len(sentences) > 10 and view.highlighted == sentences[0]
+
+        def in_view(index: int) -> bool:
+            top, height = view.scroll_offset.y, view.scrollable_content_region.height
+            a, b = view._span(index)
+            if view.entries[index - 1].key is None:
+                a = view.first[index - 1]
+            return top <= a and b <= top + height
+
+        for expected in sentences[1:]:
+            await pilot.press("down")
+            assert view.highlighted == expected and in_view(expected)
+        await pilot.press("down")  # the last stays the last
+        assert view.highlighted == sentences[-1]
+        for expected in reversed(sentences[:-1]):
+            await pilot.press("up")
+            assert view.highlighted == expected and in_view(expected)
+        await pilot.press("pagedown")
+        assert view.highlighted in sentences and view.highlighted > sentences[1] and in_view(view.highlighted)
+        rows = len(view.rows)
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        assert len(view.rows) < rows and in_view(view.highlighted)
+        assert all(len(view.entries[i].text[s:e].rstrip()) <= view.scrollable_content_region.width - 2 for i, s, e in view.rows)
 
 
 async def test_compare_view_shows_its_first_sentences_at_once_and_lists_the_rest_behind(warmed, monkeypatch):
@@ -153,7 +197,7 @@ async def test_compare_view_shows_its_first_sentences_at_once_and_lists_the_rest
     few (forced here to 3) before its first paint, says how far the listing is, and lists the rest a few
     milliseconds at a time, ending with the list made in one go; a sentence listed late jumps as any."""
     import tui.screens.compare as compare
-    from textual.widgets import OptionList
+    from tui.wrapped_list import WrappedList
 
     monkeypatch.setattr(compare, "FIRST_OPTIONS", 3)
     monkeypatch.setattr(compare, "FILL_SECONDS", 0.0)
@@ -167,18 +211,16 @@ async def test_compare_view_shows_its_first_sentences_at_once_and_lists_the_rest
         while not isinstance(app.screen, compare.CompareScreen) or app.screen.listed != ent.id:
             await asyncio.sleep(0)
         view = app.screen
-        options = view.query_one(OptionList)
-        assert options.option_count <= 3 and "listing" in str(view.query_one("#compare-title").render())
+        options = view.query_one(WrappedList)
+        assert len(options.entries) <= 3 and "listing" in str(view.query_one("#compare-title").render())
         while view._coming is not None:
             await pilot.pause(0.01)
-        whole = [str(o.prompt) for o in compare.CompareScreen(screen.corpus, ent.id).options()]
-        assert [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)] == whole
+        whole = list(compare.CompareScreen(screen.corpus, ent.id).options())
+        assert options.entries == whole
         assert len(whole) > 20 and "listing" not in str(view.query_one("#compare-title").render())
-        last = options.option_count - 1
-        options.highlighted = last
-        await pilot.press("enter")
+        await pilot.press("end", "enter")  # the last sentence, listed last
         await pilot.pause()
-        assert isinstance(app.screen, MainScreen) and screen.pos == view.targets[options.get_option_at_index(last).id]
+        assert isinstance(app.screen, MainScreen) and screen.pos == view.targets[whole[-1].key]
 
 
 async def test_a_highlight_moving_down_a_long_list_scrolls_it_once_a_screen(warmed):

@@ -74,6 +74,20 @@ def wrap(text: str, width: int) -> list[tuple[int, int]]:
     return lines
 
 
+def resize_content(view: ScrollView, size: Size) -> None:
+    """A scroll view's new content size. Setting `virtual_size` lays the whole screen out again, which costs
+    more than drawing the view; when the scrollbar stays as it is (both contents longer than the view, or
+    both shorter), only the view and its scrollbar are updated (Textual's own path for a size found without
+    layout)."""
+    height = view.scrollable_content_region.height
+    same_bar = (size.height > height) == (view.virtual_size.height > height) and height > 0
+    if same_bar and size.width == view.virtual_size.width and hasattr(view, "_scroll_update"):
+        view.set_reactive(type(view).virtual_size, size)
+        view._scroll_update(size)
+    else:
+        view.virtual_size = size
+
+
 class ArticleView(ScrollView, can_focus=True):
     """Scrollable, highlighted article text."""
 
@@ -162,22 +176,9 @@ class ArticleView(ScrollView, can_focus=True):
         if width != self._wrapped_for:
             self.lines = lines or wrap(self.shown, width)  # the shown text: the wrap measures what is drawn
             self._wrapped_for = width
-            self._resize_content(Size(width, len(self.lines)))
+            resize_content(self, Size(width, len(self.lines)))
         self._cache.clear()
         self.refresh()
-
-    def _resize_content(self, size: Size) -> None:
-        """A new article's length. Setting `virtual_size` lays the whole screen out again, which costs more
-        than drawing the article; when the scrollbar stays as it is (both articles longer than the view, or
-        both shorter), only this widget and its scrollbar are updated (Textual's own path for a size
-        found without layout)."""
-        height = self.scrollable_content_region.height
-        same_bar = (size.height > height) == (self.virtual_size.height > height) and height > 0
-        if same_bar and size.width == self.virtual_size.width and hasattr(self, "_scroll_update"):
-            self.set_reactive(ArticleView.virtual_size, size)
-            self._scroll_update(size)
-        else:
-            self.virtual_size = size
 
     def on_resize(self) -> None:
         self._rewrap()

@@ -9,13 +9,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
 
 from tui.keybar import KeyBar
+from tui.line_list import Rows
 from tui.screens.kept import KeptScreen
 from tui.navigation import Corpus, Pos
 from tui.text import visible
+from tui.wrapped_list import Entry, WrappedList
 
 FIRST_OPTIONS = 40  # sentences and source heads on the first paint: two screens of 40 rows
 FILL_STEP = 8  # options added at a time while filling behind
@@ -46,19 +46,20 @@ class CompareScreen(KeptScreen[Pos | None]):
         self._titled = 0.0  # when the title last said how far the listing is
 
     def compose(self) -> ComposeResult:
-        yield Vertical(Static(self.heading(), classes="title", id="compare-title"), OptionList(id="sentences"), id="dialog")
+        yield Vertical(Rows(classes="title", id="compare-title"), WrappedList(id="sentences"), id="dialog")
         yield KeyBar()
 
     def heading(self) -> Text:
         ent = self.corpus.entities[self.entity]
-        text = Text(f"How each source tells it: {visible(ent.name)}  (Enter jumps there, Esc closes)")
+        text = Text(f"How each source tells it: {visible(ent.name)}")
         total = len(self.corpus.by_entity.get(self.entity, []))
         if self._coming is not None and self._read < total:
             text.append(f"  listing {self._read:,} of {total:,} mentions…", style="dim")
+        text.append("  (Enter jumps there, Esc closes)")
         return text
 
     def options(self):
-        """One head per source, then each sentence naming the entity once, the mention in reverse."""
+        """One head per source, then each sentence naming the entity once, the mention set off."""
         seen: set[tuple[int, int, int]] = set()
         current_doc = None
         for pos in self.corpus.by_entity.get(self.entity, []):
@@ -70,48 +71,41 @@ class CompareScreen(KeptScreen[Pos | None]):
             if pos[0] != current_doc:
                 current_doc = pos[0]
                 art = self.corpus.articles[pos[0]]
-                head = Text(f"{pos[0] + 1}. {visible(art.title)}", style="bold reverse")
-                if art.outlet:
-                    head.append(f" · {visible(art.outlet)}")
-                yield Option(head, disabled=True)
+                yield Entry(f"{pos[0] + 1}. {visible(art.title)}" + (f" · {visible(art.outlet)}" if art.outlet else ""))
             text = self.corpus.articles[pos[0]].text
             m = self.corpus.mention(pos).mention
-            line = Text("  " + visible(text[a : m.start].lstrip()))
-            line.append(visible(text[m.start : m.end]), style="bold reverse")
-            line.append(visible(text[m.end : b].rstrip()))
+            before = text[a : m.start].lstrip()
             key = f"{pos[0]}:{pos[1]}"
             self.targets[key] = pos
-            yield Option(line, id=key)
+            yield Entry(visible(before + text[m.start : b].rstrip()), key, (len(before), len(before) + m.end - m.start))
 
     def on_screen_resume(self) -> None:
         """Shown (one compare screen is kept for a set of entities, as the index is): for another entity the
         list is made again, the first screens at once; for the same one it is as it was left, filled on."""
-        options = self.query_one(OptionList)
+        options = self.query_one(WrappedList)
         if self.listed != self.entity:
             self.listed, self.targets, self._read = self.entity, {}, 0
-            options.clear_options()
+            options.clear()
             self._coming = self.options()
             self.fill(first=True)
-            first = next((i for i in range(options.option_count) if not options.get_option_at_index(i).disabled), None)
-            if first is not None:
-                options.highlighted = first
+            options.action_edge(-1)
         else:
             self.call_after_refresh(self.fill_later)  # on with the listing after this paint
         if self.focused is not options:
             options.focus()
 
     def fill(self, first: bool = False) -> None:
-        """Add the next options: the first screens at once, then, while shown, what a few milliseconds make
-        and measure (Textual wraps each option to know its height: most of the cost)."""
+        """Add the next sentences: the first screens at once, then, while shown, what a few milliseconds make
+        and wrap."""
         self._filling = False
         if self._coming is None or not self.is_current:  # all listed, or not on screen: on again when shown
             return
-        options = self.query_one(OptionList)
+        options = self.query_one(WrappedList)
         started = time.perf_counter()
         while True:
             wanted = FIRST_OPTIONS if first else FILL_STEP
             batch = list(islice(self._coming, wanted))
-            options.add_options(batch)
+            options.add(batch)
             if len(batch) < wanted:
                 self._coming = None
                 break
@@ -119,7 +113,7 @@ class CompareScreen(KeptScreen[Pos | None]):
                 break
         if first or self._coming is None or started - self._titled >= TITLE_EVERY:
             self._titled = started
-            self.query_one("#compare-title", Static).update(self.heading())
+            self.query_one("#compare-title", Rows).set_lines([self.heading()])
         self.fill_later()
 
     def fill_later(self) -> None:
@@ -128,14 +122,13 @@ class CompareScreen(KeptScreen[Pos | None]):
             self.set_timer(0.001, self.fill)
 
     def action_cursor(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        (options.action_cursor_down if step > 0 else options.action_cursor_up)()
+        self.query_one(WrappedList).action_move(step)
 
     def action_select(self) -> None:
-        self.query_one(OptionList).action_select()
+        self.query_one(WrappedList).action_select()
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.targets.get(event.option.id or ""))
+    def on_wrapped_list_selected(self, event: WrappedList.Selected) -> None:
+        self.dismiss(self.targets.get(event.key))
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
