@@ -17,7 +17,7 @@ from tui.navigation import Corpus, Pos
 from tui.text import visible
 from tui.wrapped_list import Entry, WrappedList
 
-FIRST_OPTIONS = 40  # sentences and source heads on the first paint: two screens of 40 rows
+FIRST_OPTIONS = 40  # at most this many sentences and source heads before the first paint (a screen's worth)
 FILL_STEP = 8  # options added at a time while filling behind
 FILL_SECONDS = 0.005  # a turn of filling, so the keys are answered between turns
 TITLE_EVERY = 0.25  # seconds between the title's counts while filling (each is a frame to send)
@@ -102,14 +102,20 @@ class CompareScreen(KeptScreen[Pos | None]):
             return
         options = self.query_one(WrappedList)
         started = time.perf_counter()
+        # Before the first paint, the first screen (when the list's height is known), else FIRST_OPTIONS.
+        screen_rows = options.scrollable_content_region.height
+        made = 0
         while True:
-            wanted = FIRST_OPTIONS if first else FILL_STEP
+            wanted = FIRST_OPTIONS if first and not screen_rows else FILL_STEP
             batch = list(islice(self._coming, wanted))
             options.add(batch)
+            made += len(batch)
             if len(batch) < wanted:
                 self._coming = None
                 break
-            if first or time.perf_counter() - started > FILL_SECONDS:
+            if first and (not screen_rows or len(options.rows) > screen_rows or made >= FIRST_OPTIONS):
+                break
+            if not first and time.perf_counter() - started > FILL_SECONDS:
                 break
         if first or self._coming is None or started - self._titled >= TITLE_EVERY:
             self._titled = started
