@@ -8,7 +8,6 @@ measure it, then to draw it) and drew through its own renderer: 20 to 30 ms to s
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -202,9 +201,6 @@ class WrappedList(ScrollView, can_focus=True):
         if 0 <= row < len(self.rows) and self.entries[self.rows[row][0]].key is not None:
             self.highlight(self.rows[row][0])
             self.action_select()
-
-    def index_at(self, row: int) -> int:
-        return bisect_right(self.first, row) - 1
 
     # -- drawing ---------------------------------------------------------------------------------------
     def render_lines(self, crop: Region) -> list[Strip]:
