@@ -24,7 +24,7 @@ TITLE_EVERY = 0.25  # seconds between the title's counts while filling (each is 
 
 
 class CompareScreen(KeptScreen[Pos | None]):
-    """The sentences are made as they are needed: the first few screens before the first paint, the rest
+    """The sentences are made as they are needed: the first screen of them before the first paint, the rest
     behind it, a few milliseconds a turn (an entity of 10,000 sources has tens of thousands of sentences)."""
 
     BINDINGS = [
@@ -81,7 +81,7 @@ class CompareScreen(KeptScreen[Pos | None]):
 
     def on_screen_resume(self) -> None:
         """Shown (one compare screen is kept for a set of entities, as the index is): for another entity the
-        list is made again, the first screens at once; for the same one it is as it was left, filled on."""
+        list is made again, its first screen at once; for the same one it is as it was left, filled on."""
         options = self.query_one(WrappedList)
         if self.listed != self.entity:
             self.listed, self.targets, self._read = self.entity, {}, 0
@@ -95,7 +95,7 @@ class CompareScreen(KeptScreen[Pos | None]):
             options.focus()
 
     def fill(self, first: bool = False) -> None:
-        """Add the next sentences: the first screens at once, then, while shown, what a few milliseconds make
+        """Add the next sentences: the first screen at once, then, while shown, what a few milliseconds make
         and wrap."""
         self._filling = False
         if self._coming is None or not self.is_current:  # all listed, or not on screen: on again when shown
