@@ -247,6 +247,67 @@ async def test_a_highlight_moving_down_a_long_list_scrolls_it_once_a_screen(warm
         assert len(entities.items) > 2 * height and scrolls <= len(entities.items) // (height - 2) + 1
 
 
+def thumb_rows(view) -> list[int]:
+    """The screen rows where a scroll view's drawn bar shows its thumb (reversed cells, or a partial block)."""
+    lines = view.render_lines(view.size.region)
+    x = view.styles.padding.left + view.text_width()
+    rows = []
+    for y, strip in enumerate(lines):
+        cells = list(strip.crop(x, x + 2))
+        if any(seg.style and seg.style.reverse or seg.text.strip() for seg in cells):
+            rows.append(y)
+    return rows
+
+
+async def test_the_scrollbars_follow_the_view_a_click_on_one_pages_and_a_growing_list_redraws_its_own(warmed, monkeypatch):
+    """The article's scrollbar (drawn as the right edge of its lines) has its thumb at the top, then at the
+    bottom at the end; a click on the bar below the thumb pages down. The compare list's bar is drawn again
+    as the sentences listed behind the first screen make it longer, without anything else moving."""
+    import tui.screens.compare as compare
+    from tui.wrapped_list import WrappedList
+
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(app, pilot)
+        view = screen.query_one(ArticleView)
+        height = view.scrollable_content_region.height
+        assert view.max_scroll_y > height  # an article longer than two screens
+        top = thumb_rows(view)
+        assert top[0] == 0 and len(top) < height
+        await pilot.press("G")
+        bottom = thumb_rows(view)
+        assert bottom[-1] == height - 1 and bottom[0] > top[-1]
+        await pilot.press("g")
+        assert view.scroll_offset.y == 0
+        x = view.styles.padding.left + view.text_width()
+        await pilot.click(ArticleView, offset=(x, height - 1))
+        assert view.scroll_offset.y == height
+        assert thumb_rows(view)[0] > 0
+        await pilot.click(ArticleView, offset=(x, 0))  # above the thumb: back a page
+        assert view.scroll_offset.y == 0
+
+    monkeypatch.setattr(compare, "FIRST_OPTIONS", 3)
+    monkeypatch.setattr(compare, "FILL_SECONDS", 0.0)
+    monkeypatch.setattr(compare, "FILL_STEP", 1)
+    app = make_app(warmed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(app, pilot)
+        ent = max(screen.corpus.entities.values(), key=lambda e: len(e.mentions))
+        screen.select_entity(ent.id)
+        drawn = []  # the list's length each time its bar is drawn
+        draw_bar = WrappedList.draw_bar
+        monkeypatch.setattr(WrappedList, "draw_bar", lambda self: (drawn.append(len(self.rows)), draw_bar(self)))
+        await pilot.press("c")
+        view = app.screen
+        while view._coming is not None:
+            await pilot.pause(0.01)
+        await pilot.pause()
+        options = view.query_one(WrappedList)
+        assert options.scroll_offset.y == 0 and len(options.rows) > 2 * options.scrollable_content_region.height
+        grew = [b for a, b in zip(drawn, drawn[1:]) if b > a]  # drawn again longer: the thumb shrank
+        assert len(grew) >= 4 and drawn[-1] == len(options.rows)
+
+
 async def test_the_key_bar_shows_each_screens_keys_and_a_click_is_the_key(warmed):
     """The bottom line lists the keys of the screen shown (the palette's key at the right end), is drawn
     again when they change, cuts what does not fit with an ellipsis, and a click on a key presses it."""

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.scroll_column import ScrollColumn
 from tui.text import visible
 
 WORDS = re.compile(r"\S+\s*")
@@ -80,7 +81,7 @@ def resize_content(view: ScrollView, size: Size) -> None:
     both shorter), only the view and its scrollbar are updated (Textual's own path for a size found without
     layout)."""
     height = view.scrollable_content_region.height
-    same_bar = (size.height > height) == (view.virtual_size.height > height) and height > 0
+    same_bar = height > 0 and (view.styles.overflow_y == "scroll" or (size.height > height) == (view.virtual_size.height > height))
     if same_bar and size.width == view.virtual_size.width and hasattr(view, "_scroll_update"):
         view.set_reactive(type(view).virtual_size, size)
         view._scroll_update(size)
@@ -88,7 +89,7 @@ def resize_content(view: ScrollView, size: Size) -> None:
         view.virtual_size = size
 
 
-class ArticleView(ScrollView, can_focus=True):
+class ArticleView(ScrollColumn, can_focus=True):
     """Scrollable, highlighted article text."""
 
     @dataclass
@@ -98,7 +99,7 @@ class ArticleView(ScrollView, can_focus=True):
         offset: int
 
     DEFAULT_CSS = """
-    ArticleView { padding: 0 1; }
+    ArticleView { padding: 0 1; overflow-x: hidden; overflow-y: scroll; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -169,7 +170,7 @@ class ArticleView(ScrollView, can_focus=True):
                 self.refresh(Region(0, y - top, width, 1))
 
     def _wrap_width(self) -> int:
-        return max(self.scrollable_content_region.width - 1, 10)
+        return max(self.text_width() - 1, 10)
 
     def _rewrap(self, lines: list[tuple[int, int]] | None = None) -> None:
         width = self._wrap_width()
@@ -215,25 +216,27 @@ class ArticleView(ScrollView, can_focus=True):
         return None
 
     def on_click(self, event) -> None:
+        if self.on_bar(event):
+            return
         offset = self.offset_at(event.x, event.y)
         if offset is not None:
             self.post_message(self.Clicked(offset))
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._base = self.rich_style  # once a frame, not once a line: it walks the widget's ancestors
+        self.draw_bar()
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y
-        width = self.scrollable_content_region.width
+        width = self.text_width()
         base = self._base
         if index >= len(self.lines):
-            return Strip.blank(width, base)
-        x = self.scroll_offset.x
+            return self.with_bar(Strip.blank(width, base), y)
         strip = self._cache.get(index)
         if strip is None or strip.cell_length != width:
             strip = self._cache[index] = self._render(index).crop_extend(0, width, base)
-        return strip if x == 0 else strip.crop_extend(x, x + width, base)  # lines are wrapped to the width
+        return self.with_bar(strip, y)  # lines are wrapped to the width: no scrolling sideways
 
     def _render(self, index: int) -> Strip:
         """One screen line: its text cut where a highlight starts or ends, each piece in the styles laid on it

@@ -16,11 +16,11 @@ from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.article_view import resize_content, wrap
 from tui.line_list import KEEP_ROWS
+from tui.scroll_column import ScrollColumn
 
 INDENT = 2  # a sentence's lines stand under its source's head
 MARK = Style(bold=True, reverse=True)
@@ -35,12 +35,13 @@ class Entry:
     mark: tuple[int, int] | None = None  # a part of the text set off (the mention in its sentence)
 
 
-class WrappedList(ScrollView, can_focus=True):
+class WrappedList(ScrollColumn, can_focus=True):
     COMPONENT_CLASSES = {"wrapped-list--head", "wrapped-list--highlight"}
     DEFAULT_CSS = """
     WrappedList {
         color: $foreground;
         overflow-x: hidden;
+        overflow-y: scroll;
         border: tall $border-blurred;
         padding: 0 1;
         background: $surface;
@@ -91,7 +92,7 @@ class WrappedList(ScrollView, can_focus=True):
 
     # -- content ---------------------------------------------------------------------------------------
     def _wrap_width(self) -> int:
-        return max(self.scrollable_content_region.width - INDENT - 1, 10)
+        return max(self.text_width() - INDENT - 1, 10)
 
     def _wrap(self, index: int, width: int) -> None:
         entry = self.entries[index]
@@ -106,18 +107,25 @@ class WrappedList(ScrollView, can_focus=True):
         self.scroll_to(0, 0, animate=False)
         self.refresh()
 
-    def add(self, entries: Iterable[Entry]) -> None:
-        """Entries at the end; drawn at once if they come into view."""
-        width, start = self._wrapped_for or self._wrap_width(), len(self.rows)
+    def add(self, entries: Iterable[Entry], rows: int = 0) -> int:
+        """Entries at the end, drawn at once if they come into view; with `rows`, only until the list is longer
+        than that (the rest are left in `entries`). The content's size is set once, at the end: set between
+        batches, a list growing past its height would show and hide its scrollbar, a layout each time.
+        Returns how many were added."""
+        width, start, count = self._wrapped_for or self._wrap_width(), len(self.rows), len(self.entries)
         self._wrapped_for = width
         for entry in entries:
             self.entries.append(entry)
             self._wrap(len(self.entries) - 1, width)
+            if rows and len(self.rows) > rows:
+                break
         if self.virtual_size.height != len(self.rows):
             resize_content(self, Size(self.size.width, len(self.rows)))
+            self.bar_changed()
         top = self.scroll_offset.y
         if start < len(self.rows) and start < top + self.size.height:
             self.refresh(Region(0, start - top, self.size.width, self.size.height - (start - top)))
+        return len(self.entries) - count
 
     def on_resize(self) -> None:
         width = self._wrap_width()
@@ -197,6 +205,8 @@ class WrappedList(ScrollView, can_focus=True):
             self.post_message(self.Selected(self, self.entries[self.highlighted].key))
 
     def on_click(self, event) -> None:
+        if self.on_bar(event):
+            return
         row = event.y + self.scroll_offset.y
         if 0 <= row < len(self.rows) and self.entries[self.rows[row][0]].key is not None:
             self.highlight(self.rows[row][0])
@@ -208,14 +218,15 @@ class WrappedList(ScrollView, can_focus=True):
         if styles != self._styles:  # once a frame, not once a line; a new theme or the focus redraws all
             self._styles = styles
             self._cache.clear()
+        self.draw_bar()
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         row = y + self.scroll_offset.y
-        width = self.scrollable_content_region.width
+        width = self.text_width()
         base, head, lit = self._styles
         if row >= len(self.rows):
-            return Strip.blank(width, base)
+            return self.with_bar(Strip.blank(width, base), y)
         strip = self._cache.get(row)
         if strip is None or strip.cell_length != width:
             if len(self._cache) >= KEEP_ROWS:
@@ -235,4 +246,4 @@ class WrappedList(ScrollView, can_focus=True):
                 marked = entry.mark is not None and entry.mark[0] <= start + x and start + z <= entry.mark[1]
                 segments.append(Segment(text[x:z], style + MARK if marked else style))
             strip = self._cache[row] = Strip(segments).crop_extend(0, width, style)
-        return strip
+        return self.with_bar(strip, y)

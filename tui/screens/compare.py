@@ -102,20 +102,15 @@ class CompareScreen(KeptScreen[Pos | None]):
             return
         options = self.query_one(WrappedList)
         started = time.perf_counter()
-        # Before the first paint, the first screen (when the list's height is known), else FIRST_OPTIONS.
-        screen_rows = options.scrollable_content_region.height
-        made = 0
-        while True:
-            wanted = FIRST_OPTIONS if first and not screen_rows else FILL_STEP
-            batch = list(islice(self._coming, wanted))
-            options.add(batch)
-            made += len(batch)
-            if len(batch) < wanted:
+        if first:  # the first screen in one go (when the list's height is known), else FIRST_OPTIONS
+            screen_rows = options.scrollable_content_region.height
+            wanted = FIRST_OPTIONS if not screen_rows else None
+            if options.add(islice(self._coming, wanted), rows=screen_rows) == 0:
                 self._coming = None
-                break
-            if first and (not screen_rows or len(options.rows) > screen_rows or made >= FIRST_OPTIONS):
-                break
-            if not first and time.perf_counter() - started > FILL_SECONDS:
+        while not first and self._coming is not None:  # a batch at least, then more while time is left
+            if options.add(islice(self._coming, FILL_STEP)) < FILL_STEP:
+                self._coming = None
+            if time.perf_counter() - started > FILL_SECONDS:
                 break
         if first or self._coming is None or started - self._titled >= TITLE_EVERY:
             self._titled = started
