@@ -228,8 +228,8 @@ class ArticleView(ScrollColumn, can_focus=True):
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        index = y + self.scroll_offset.y
-        width = self.text_width()
+        index = y + self.frame_top
+        width = self.frame_width
         base = self._base
         if index >= len(self.lines):
             return self.with_bar(Strip.blank(width, base), y)

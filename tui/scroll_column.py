@@ -32,6 +32,8 @@ class ScrollColumn(ScrollView):
 
     _bar_state: tuple | None = None
     _bar: list[Segment] = []
+    frame_width = 0  # as of the frame being drawn: the content's width left of the bar
+    frame_top = 0  # and the first line shown
 
     def text_width(self) -> int:
         """Cells a line of content has, left of the bar."""
@@ -59,8 +61,10 @@ class ScrollColumn(ScrollView):
         return state, cells
 
     def draw_bar(self) -> None:
-        """Make the bar for this frame (once a frame, not once a line): call at the start of render_lines."""
+        """Make the bar for this frame, and note the content's width and the first line shown (once a frame,
+        not once a line: each walks Textual's styles): call at the start of render_lines."""
         self._bar_state, self._bar = self._bar_cells()
+        self.frame_width, self.frame_top = self.text_width(), self.scroll_offset.y
 
     def bar_changed(self) -> None:
         """The content's size changed without a redraw of the view: redraw the bar's column if it looks different."""

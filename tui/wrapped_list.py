@@ -101,9 +101,11 @@ class WrappedList(ScrollColumn, can_focus=True):
 
     def clear(self) -> None:
         """No entries (the content's size is set by the next :meth:`add`, so a list made again at once is
-        laid out once, if at all)."""
-        self.entries, self.first, self.rows, self.highlighted = [], [], [], None
-        self._cache.clear()
+        laid out once, if at all). The old entries and drawn lines are let go after the next paint: freeing
+        thousands of them is no part of a key's time."""
+        dropped = [self.entries, self.first, self.rows, self._cache]
+        self.call_after_refresh(dropped.clear)
+        self.entries, self.first, self.rows, self._cache, self.highlighted = [], [], [], {}, None
         self.scroll_to(0, 0, animate=False)
         self.refresh()
 
@@ -222,8 +224,8 @@ class WrappedList(ScrollColumn, can_focus=True):
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        row = y + self.scroll_offset.y
-        width = self.text_width()
+        row = y + self.frame_top
+        width = self.frame_width
         base, head, lit = self._styles
         if row >= len(self.rows):
             return self.with_bar(Strip.blank(width, base), y)
