@@ -77,9 +77,9 @@ def wrap(text: str, width: int) -> list[tuple[int, int]]:
 
 def resize_content(view: ScrollView, size: Size) -> None:
     """A scroll view's new content size. Setting `virtual_size` lays the whole screen out again, which costs
-    more than drawing the view; when the scrollbar stays as it is (both contents longer than the view, or
-    both shorter), only the view and its scrollbar are updated (Textual's own path for a size found without
-    layout)."""
+    more than drawing the view; when the scrollbar stays as it is (always shown, as by `overflow-y: scroll`,
+    or both contents longer than the view, or both shorter), only the view and its scrollbar are updated
+    (Textual's own path for a size found without layout)."""
     height = view.scrollable_content_region.height
     same_bar = height > 0 and (view.styles.overflow_y == "scroll" or (size.height > height) == (view.virtual_size.height > height))
     if same_bar and size.width == view.virtual_size.width and hasattr(view, "_scroll_update"):

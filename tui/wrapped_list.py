@@ -111,9 +111,8 @@ class WrappedList(ScrollColumn, can_focus=True):
 
     def add(self, entries: Iterable[Entry], rows: int = 0) -> int:
         """Entries at the end, drawn at once if they come into view; with `rows`, only until the list is longer
-        than that (the rest are left in `entries`). The content's size is set once, at the end: set between
-        batches, a list growing past its height would show and hide its scrollbar, a layout each time.
-        Returns how many were added."""
+        than that (the rest are left in `entries`). The content's size is set once, at the end, and the bar
+        drawn again only if it looks different. Returns how many were added."""
         width, start, count = self._wrapped_for or self._wrap_width(), len(self.rows), len(self.entries)
         self._wrapped_for = width
         for entry in entries:
