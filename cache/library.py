@@ -18,7 +18,6 @@ from pathlib import Path
 from cache.store import Store
 from linker import LINKER_VERSION
 from linker.model import FAILED, NOT_CACHED, Article, Entity, Mention, corpus_from_json, corpus_to_json
-from linker.pipeline import Linker
 from linker.wiki import DEFAULT_API, WikiGateway
 
 Progress = Callable[[str, int, int], None]
@@ -287,6 +286,8 @@ class Library:
         per_doc, annotated = self.mentions(articles, progress)
         if progress:
             progress("link", 0, 1)
+        from linker.pipeline import Linker  # not at import: a warm start links nothing
+
         entities = Linker(self.gateway, overrides).link(articles, per_doc)
         if progress:
             progress("link", 1, 1)

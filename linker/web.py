@@ -22,11 +22,14 @@ import warnings
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
-from urllib.robotparser import RobotFileParser
 
 from linker.http import TooLarge, TooSlow, plain_headers, read_bounded
 from linker.wiki import USER_AGENT
+
+if TYPE_CHECKING:  # urllib.robotparser imports urllib.request and http.client: 10 ms a reader's start needs not
+    from urllib.robotparser import RobotFileParser
 
 MAX_PAGE_BYTES = 10 << 20  # a news page is well under 1 MB; a bigger one is not an article
 MAX_ROBOTS_BYTES = 512 << 10  # RFC 9309 asks crawlers to read at least 500 KiB
@@ -190,6 +193,8 @@ class Fetcher:
         return rules.can_fetch(self.user_agent, url)
 
     def _read_robots(self, host: str) -> RobotFileParser | str:
+        from urllib.robotparser import RobotFileParser
+
         rules = RobotFileParser()
         try:
             page = self.get(f"{host}/robots.txt", check_robots=False, cap=MAX_ROBOTS_BYTES)
