@@ -24,10 +24,10 @@ from linker.link import STOPWORDS, Evidence, Model, Scored, Scorer, choose, defa
 from linker.model import FAILED, LABELS, LINKED, NIL, NOT_CACHED, Article, Candidate, Entity, Mention, Page, Status
 from linker.names import base_title, content_tokens, fold, is_acronym, key, name_match, place_names, squash, straight, undotted
 from linker.resolve import Cluster, cluster_corpus, propagate, vote_labels
+from linker.sentences import sentence_index, sentences
 from linker.wiki import FAILED as WIKI_FAILED
 from linker.wiki import NOT_CACHED as WIKI_NOT_CACHED
 
-SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[”\"’']?|\n|$)")
 MAX_CANDIDATES = 12
 MAX_FORMS = 4
 
@@ -38,22 +38,6 @@ class Candidates(Protocol):
     def lookup(self, titles) -> dict[str, Page | Status]: ...
 
     def search(self, query: str, limit: int = 8) -> list[str] | Status: ...
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Rough sentence spans (character offsets)."""
-    return [(m.start(), m.end()) for m in SENTENCE.finditer(text) if m.group().strip()]
-
-
-def sentence_index(spans: list[tuple[int, int]], pos: int) -> int:
-    lo, hi = 0, len(spans) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if spans[mid][0] <= pos:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 def _usable(rec: Page | Status | None) -> bool:

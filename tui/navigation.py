@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from linker.model import Article, Entity, Placed
-from linker.pipeline import sentence_index, sentences
+from linker.sentences import sentence_index, sentences
 
 Pos = tuple[int, int]
 
