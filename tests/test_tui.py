@@ -272,6 +272,7 @@ async def test_the_scrollbars_follow_the_view_a_click_on_one_pages_and_a_growing
         view = screen.query_one(ArticleView)
         height = view.scrollable_content_region.height
         assert view.max_scroll_y > height  # an article longer than two screens
+        assert view.allow_vertical_scroll  # what Textual asks before the wheel scrolls a view
         top = thumb_rows(view)
         assert top[0] == 0 and len(top) < height
         await pilot.press("G")
