@@ -99,7 +99,7 @@ class ArticleView(ScrollColumn, can_focus=True):
         offset: int
 
     DEFAULT_CSS = """
-    ArticleView { padding: 0 1; overflow-x: hidden; overflow-y: scroll; }
+    ArticleView { padding: 0 1; }
     """
 
     def __init__(self, **kwargs) -> None:

@@ -40,8 +40,6 @@ class WrappedList(ScrollColumn, can_focus=True):
     DEFAULT_CSS = """
     WrappedList {
         color: $foreground;
-        overflow-x: hidden;
-        overflow-y: scroll;
         border: tall $border-blurred;
         padding: 0 1;
         background: $surface;
