@@ -37,6 +37,7 @@ def settle_memory() -> None:
 
 class MainScreen(Screen):
     BINDINGS = screen_bindings()  # tui/keys.py: one table for bindings, palette, help and README
+    BLANK = True  # its own lines are only background under its widgets: see tui/screens/kept.py
 
     def __init__(self, articles, library, more: list | None = None) -> None:
         super().__init__()
