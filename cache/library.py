@@ -7,17 +7,15 @@ a set of articles is kept too, so a warm start needs neither spaCy nor the wiki.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cache.store import Store
 from linker import LINKER_VERSION
-from linker.model import FAILED, NOT_CACHED, Article, Entity, Mention, corpus_from_json, corpus_to_json
+from linker.model import FAILED, NOT_CACHED, Article, Entity, Mention, corpus_from_json, corpus_to_json, no_collection
 from linker.wiki import DEFAULT_API, WikiGateway
 
 Progress = Callable[[str, int, int], None]
@@ -69,18 +67,6 @@ def only_in(entities: list[Entity], docs: set[str]) -> list[Entity]:
         if mine:
             out.append(replace(e, mentions=mine))
     return out
-
-
-@contextmanager
-def no_collection():
-    """No garbage collection while a million acyclic tuples are made (it would rescan them all, again and again)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _index_row(row) -> bool:

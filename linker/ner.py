@@ -6,6 +6,7 @@ reader opens cached articles without paying for it.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -133,6 +134,10 @@ def load_model(name: str = DEFAULT_MODEL):
         listeners = getattr(nlp.get_pipe("tok2vec"), "listening_components", [])
         if not listeners:
             nlp.remove_pipe("tok2vec")
+    # The pipeline lives as long as the process: out of the collector's sight, so that the collections of
+    # what comes after it (linking, in the same process) do not walk its objects again each time.
+    gc.collect()
+    gc.freeze()
     return nlp
 
 

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from linker.model import Mention
+from linker.model import Mention, no_collection
 
 LABELS = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW")
 # Places and nationalities are where a story happens, and many stories happen in one place:
@@ -126,6 +126,7 @@ def telling_names(members: list[Item], counts: dict[str, Counter], shown: dict[s
     return out
 
 
+@no_collection()  # its dicts of counts and weights are acyclic: the collector would only rescan the archive
 def group(items: list[Item]) -> list[Story]:
     """Group articles into stories; stories come out newest first."""
     counts: dict[str, Counter] = {}

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from cache.library import no_collection
+from linker.model import no_collection
 from linker.model import FAILED, NIL, NOT_CACHED, Entity
 from tui.article_view import ArticleView
 from tui.keybar import KeyBar
