@@ -92,6 +92,10 @@ def propagate(articles: list[Article], per_doc: dict[str, list[Mention]]) -> dic
         first = WORD.match(n)
         if first:
             by_first[first.group()].append(n)
+    # Only the words that begin with the first letter of a name are walked; the regular expression passes
+    # over the rest (most of a text) in C. Each word it finds is the whole word, as r"(?<!\w)\w+" finds it.
+    letters = "".join(sorted({re.escape(w[0]) for w in by_first}))
+    starts = re.compile(r"(?<!\w)[" + letters + r"]\w*" if letters else r"(?!)")
     out: dict[str, list[Mention]] = {}
     for article in articles:
         text = article.text
@@ -101,7 +105,7 @@ def propagate(articles: list[Article], per_doc: dict[str, list[Mention]]) -> dic
         i, last_end, reach = 0, -1, []
         for m in found:
             reach.append(max(m.end, reach[-1]) if reach else m.end)  # the furthest end so far
-        for word in WORD_START.finditer(text):
+        for word in starts.finditer(text):
             s = word.start()
             if s < last_end or word.group() not in by_first:
                 continue
@@ -119,7 +123,6 @@ def propagate(articles: list[Article], per_doc: dict[str, list[Mention]]) -> dic
 
 
 WORD = re.compile(r"\w+")
-WORD_START = re.compile(r"(?<!\w)\w+")
 
 
 def _word_char_at(text: str, pos: int) -> bool:
