@@ -69,6 +69,55 @@ def only_in(entities: list[Entity], docs: set[str]) -> list[Entity]:
     return out
 
 
+PART_ARTICLES = 256  # a story of more articles than this is linked in parts (see linking_parts)
+
+
+def linking_parts(articles: list[Article], limit: int | None = None) -> list[list[Article]]:
+    """A story's articles as the sets they are linked in: the whole story up to `limit` articles, else 2, 4,
+    8... parts of about `limit` at most, each article's part chosen by a hash of its text (whitespace aside).
+
+    Linking an article together with every article of its story would cost what the story's size does, and
+    a long-running story grows without end. In parts, an article added to a long story changes one part, and
+    only that part is linked again (every part when the story passes `limit` times a power of two, where the
+    parts split in two); the same articles always fall in the same parts, so the links are those of a full
+    relink. A part of a few hundred articles of one story still has its names, their forms and contexts."""
+    limit = limit or PART_ARTICLES
+    k = 1
+    while len(articles) > limit * k:
+        k *= 2
+    if k == 1:
+        return [list(articles)]
+    parts: list[list[Article]] = [[] for _ in range(k)]
+    for a in articles:
+        h = hashlib.sha256(" ".join(a.text.split()).encode("utf-8")).digest()
+        parts[int.from_bytes(h[:8], "big") % k].append(a)
+    return [p for p in parts if p]
+
+
+def merged(outcomes: list[Outcome]) -> Outcome:
+    """One outcome from those of a story's parts: an entity of several parts (the same page, or the same
+    name with no article: the same id) is one entity with the mentions of all of them."""
+    by_id: dict[str, Entity] = {}
+    for o in outcomes:
+        for e in o.entities:
+            have = by_id.get(e.id)
+            if have is None:
+                by_id[e.id] = replace(e, mentions=list(e.mentions))
+            else:
+                have.mentions.extend(e.mentions)
+                have.confidence = max(have.confidence, e.confidence)
+    entities = list(by_id.values())
+    for e in entities:
+        e.mentions.sort(key=lambda m: (m.doc, m.start))
+    entities.sort(key=lambda e: (-len(e.mentions), e.name, e.id))
+    return Outcome(
+        entities,
+        from_cache=all(o.from_cache for o in outcomes),
+        annotated=sum(o.annotated for o in outcomes),
+        problems=[p for o in outcomes for p in o.problems],
+    )
+
+
 def _index_row(row) -> bool:
     """Whether a row of the story index has the shape :meth:`Library.stories` writes (a damaged one is redone)."""
     return isinstance(row, list) and len(row) == 4 and all(isinstance(x, str) for x in row[:3]) and isinstance(row[3], list) and all(map(_index_name, row[3]))
@@ -245,10 +294,31 @@ class Library:
         from cache.archive import Archive
 
         stories, records = self.stories(new, progress)
-        joined, opened = {a.doc for a in new}, {a.doc for a in articles}
+        joined, opened = {a.doc: a for a in new}, {a.doc for a in articles}
         archive = Archive(self.store)
-        wanted = [i.id for s in stories if any(i.id in joined for i in s.items) for i in s.items if i.id not in opened and i.id not in joined]
-        return [record_article(r) for r in (records.get(i) or archive.get(i) for i in wanted) if r is not None]
+        out: list[Article] = []
+        for story in stories:
+            if not any(i.id in joined for i in story.items):
+                continue
+            # The story's articles, the new ones among them, in the parts the library links it in.
+            mine = []
+            for i in story.items:
+                r = None if i.id in joined else records.get(i.id) or archive.get(i.id)
+                if i.id in joined or r is not None:
+                    mine.append(joined[i.id] if i.id in joined else record_article(r))
+            for part in linking_parts(mine):
+                if any(a.doc in joined for a in part):
+                    out += [a for a in part if a.doc not in opened and a.doc not in joined]
+        return out
+
+    def is_long_story(self, articles: list[Article]) -> bool:
+        """Whether the articles are the stored articles of one story, too many to link in one part."""
+        from cache.archive import Archive
+
+        if len(articles) <= PART_ARTICLES or Archive(self.store).empty() or self.new_to_library(articles):
+            return False
+        docs = {a.doc for a in articles}
+        return any(len(s.items) == len(docs) and {i.id for i in s.items} == docs for s in self.stories()[0])
 
     def entities(self, articles: list[Article], progress: Progress | None = None, use_corpus_cache: bool = True, in_library: bool = False) -> Outcome:
         """Link the articles; the corpus entry is reused when nothing changed. `in_library`: articles new to
@@ -256,7 +326,10 @@ class Library:
         only their own mentions are returned."""
         context = self.story_context(articles, progress) if in_library else []
         if not context:
-            return self._entities(articles, progress, use_corpus_cache)
+            if not (in_library and self.is_long_story(articles)):
+                return self._entities(articles, progress, use_corpus_cache)
+            # A long stored story, opened: linked in the parts the library links it in (see linking_parts).
+            return merged([self._entities(part, progress, use_corpus_cache) for part in linking_parts(articles)])
         outcome = self._entities(articles + context, progress, use_corpus_cache)
         mine = {a.doc for a in articles}
         outcome.entities = only_in(outcome.entities, mine)

@@ -308,6 +308,70 @@ def test_adding_an_article_relinks_only_its_story_and_matches_a_full_relink(site
     assert _links_by_story(one, wiki) == _links_by_story(full, wiki) != {}
 
 
+def test_a_long_story_is_linked_in_parts_and_adding_to_it_matches_a_full_relink(site, wiki, tmp_path, monkeypatch):
+    """A story longer than a part (here two articles) is linked in parts chosen by its articles' texts, so an
+    article added to it is linked with its part, not the whole story; the links are those of warming every
+    article at once, and opening the story shows every part's links (read from the cache, offline)."""
+    import cache.library
+    from cache.library import Library, linking_parts
+    from cache.store import Store
+
+    monkeypatch.setattr(cache.library, "PART_ARTICLES", 2)
+    pages = [f"{site.base}/{s.slug}.html" for s in site.stories]
+    one, full = str(tmp_path / "one-by-one"), str(tmp_path / "all-at-once")
+    gloss("add", *pages[:-3], "--cache-dir", one, check=True)
+    gloss("warm", "--wiki-api", wiki.url, "--cache-dir", one, check=True)
+    for page in pages[-3:]:
+        gloss("add", page, "--cache-dir", one, check=True)
+        code, out, err = gloss("warm", "--wiki-api", wiki.url, "--cache-dir", one)
+        assert code == 0 and "(1 linked now," in out, out + err
+    gloss("add", *pages, "--cache-dir", full, check=True)
+    gloss("warm", "--wiki-api", wiki.url, "--cache-dir", full, check=True)
+    links = _links_by_story(full, wiki)
+    assert _links_by_story(one, wiki) == links != {}
+    # The parts are real: the longest story has several, each linked on its own, and together they are the story.
+    stories = json.loads(gloss("stories", "--json", "--offline", "--cache-dir", full)[1])
+    longest = max(stories, key=lambda s: len(s["articles"]))
+    lib = Library(Store(full), api_url=wiki.url, offline=True)
+    articles = load_articles_of(lib, longest)
+    parts = linking_parts(articles)
+    assert len(parts) >= 2 and sorted(a.doc for p in parts for a in p) == sorted(a.doc for a in articles)
+    alone = sorted((m.doc, m.start, m.end, e.title or "") for p in parts for e in lib.entities(p).entities for m in e.mentions)
+    lib.store.close()
+    assert alone == links[longest["id"]]
+    assert {d for d, *_ in alone} == {a.doc for a in articles}
+
+
+def load_articles_of(lib, story: dict) -> list:
+    """A stored story's articles, as the reader opens them."""
+    from cache.archive import Archive, record_article
+
+    archive = Archive(lib.store)
+    return [record_article(archive.get(a["id"])) for a in story["articles"]]
+
+
+def test_an_article_added_to_a_long_story_changes_one_part_of_it():
+    """Parts are chosen by each article's text (whitespace aside), so an added article leaves every other
+    part as it was, until the story passes a power of two times the part's size and each part splits."""
+    from cache.library import linking_parts
+    from linker.model import Article
+
+    story = [Article(doc=f"a{i}", text=f"Article {i} of a long story.", title="") for i in range(600)]
+    before = [sorted(a.doc for a in p) for p in linking_parts(story, 256)]
+    assert len(before) == 4 and max(map(len, before)) <= 256 * 1.25
+    new = Article(doc="new", text="One more   article\nof the story.", title="")
+    after = [sorted(a.doc for a in p) for p in linking_parts(story + [new], 256)]
+    changed = [p for p in after if p not in before]
+    assert len(after) == 4 and len(changed) == 1 and "new" in changed[0]
+    assert [a.doc for p in linking_parts([new], 256) for a in p] == ["new"]
+    # The same text with other spacing falls in the same part.
+    respaced = Article(doc="new", text="One more article of the story.", title="")
+    assert [sorted(a.doc for a in p) for p in linking_parts(story + [respaced], 256)] == after
+    # Past 4 x 256 articles every part splits in two.
+    more = story + [Article(doc=f"b{i}", text=f"Another article {i}.", title="") for i in range(500)]
+    assert len(linking_parts(more, 256)) == 8
+
+
 async def test_a_file_opened_beside_the_library_is_linked_with_its_story_as_a_full_relink_would(site, wiki, tmp_path):
     """A saved page that is not in the library: `gloss warm PAGE`, `gloss entities PAGE` and the reader link it
     together with the library's articles of the story it would join, and it gets the links that adding it

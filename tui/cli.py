@@ -338,9 +338,12 @@ def warm_report(lib, head: str, entities: list, started: float) -> int:
 
 
 def cmd_warm_library(args) -> int:
-    """Link every story of the library as its own set of articles. A story whose articles are
-    unchanged keeps its links from the cache, so adding an article relinks only its story."""
+    """Link every story of the library as its own set of articles (a long one in parts: see
+    cache.library.linking_parts). A story or part whose articles are unchanged keeps its links
+    from the cache, so adding an article relinks only its story's part."""
     from rich.progress import BarColumn, Progress, TextColumn
+
+    from cache.library import linking_parts, merged
 
     store = open_store(args)
     started = time.monotonic()
@@ -353,9 +356,9 @@ def cmd_warm_library(args) -> int:
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("stories", total=len(stories))
         for story in stories:
-            outcome = lib.entities(story_articles(args, story))
-            relinked += not outcome.from_cache
-            entities += outcome.entities
+            outcomes = [lib.entities(part) for part in linking_parts(story_articles(args, story))]
+            relinked += not all(o.from_cache for o in outcomes)
+            entities += merged(outcomes).entities
             bar.advance(task)
     return warm_report(lib, f"warmed {len(stories)} stories ({relinked} linked now, {len(stories) - relinked} unchanged)", entities, started)
 
