@@ -411,30 +411,22 @@ def bench_library(url: str, work: Path, n: int = 1000, one_story: bool = False) 
     added = timed_on_a_copy(ADD_ONE, cache, url, str(new))
     full = timed_on_a_copy(FULL_RELINK, cache, url)
     median = statistics.median
-    add = median(float(r[-2]) for r in added)
+    what = "that is one story" if one_story else f"({stories} stories)"
+    add_row = row(
+        f"add one article to a warmed {n:,}-article library {what}: warm beyond its NER, median of 3 (baseline: relink the whole library)",
+        median(float(r[-2]) for r in added),
+        "s",
+        median(float(r[-2]) for r in full),
+        2.0,
+        ratio_target=False,
+    )
     if one_story:
         if stories != 1:
             raise RuntimeError(f"the one-story library grouped into {stories} stories")
-        return [
-            row(
-                f"add one article to a warmed {n:,}-article library that is one story: beyond its NER, median of 3 (baseline: relink it all)",
-                add,
-                "s",
-                median(float(r[-2]) for r in full),
-                2.0,
-                ratio_target=False,
-            )
-        ]
+        return [add_row]
     beside = timed_on_a_copy(BESIDE_ONE, cache, url, str(new))
     return [
-        row(
-            f"add one article to a warmed {n:,}-article library ({stories} stories): warm beyond its NER, median of 3 (baseline: relink the whole library)",
-            add,
-            "s",
-            median(float(r[-2]) for r in full),
-            2.0,
-            ratio_target=False,
-        ),
+        add_row,
         row("  the new article's own NER (model load included)", median(float(r[-3]) for r in added), "s", None, None),
         row(
             f"gloss warm FILE beside a warmed {n:,}-article library (linked with its story): beyond its NER, median of 3",
