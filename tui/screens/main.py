@@ -12,8 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from linker.model import no_collection
-from linker.model import FAILED, NIL, NOT_CACHED, Entity
+from linker.model import FAILED, NIL, NOT_CACHED, Entity, no_collection
 from tui.article_view import ArticleView
 from tui.keybar import KeyBar
 from tui.keys import screen_bindings
